@@ -1,0 +1,101 @@
+// Package connectors fetches source files: from a local landing folder, and
+// (later) SFTP and HTTPS. A Registry maps the config's connector type to a
+// factory that validates its settings up front.
+package connectors
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Connector fetches the files a source currently offers.
+type Connector interface {
+	// Fetch returns the paths of the files on local disk, in the order they
+	// should load. Remote connectors download into dstDir; the local one
+	// returns paths in its own folder.
+	Fetch(ctx context.Context, dstDir string) ([]string, error)
+}
+
+// Factory builds a connector from the config's connector settings; baseDir is
+// the config file's folder, against which relative paths resolve.
+type Factory func(settings map[string]any, baseDir string) (Connector, error)
+
+// Registry knows the connector types.
+type Registry struct {
+	factories map[string]Factory
+}
+
+// NewRegistry is an empty registry.
+func NewRegistry() *Registry { return &Registry{factories: map[string]Factory{}} }
+
+// Register adds a connector type.
+func (r *Registry) Register(kind string, f Factory) error {
+	if _, dup := r.factories[kind]; dup {
+		return fmt.Errorf("connector type %q is registered twice", kind)
+	}
+	r.factories[kind] = f
+	return nil
+}
+
+// Kinds lists the registered types.
+func (r *Registry) Kinds() []string {
+	k := make([]string, 0, len(r.factories))
+	for kind := range r.factories {
+		k = append(k, kind)
+	}
+	sort.Strings(k)
+	return k
+}
+
+// New builds the connector the settings describe.
+func (r *Registry) New(settings map[string]any, baseDir string) (Connector, error) {
+	kind, _ := settings["type"].(string)
+	if kind == "" {
+		return nil, &SettingError{Key: "type", Msg: fmt.Sprintf("expected the connector type (one of %s)", strings.Join(r.Kinds(), ", "))}
+	}
+	f, ok := r.factories[kind]
+	if !ok {
+		return nil, &SettingError{Key: "type", Msg: fmt.Sprintf("unknown connector type %q (known: %s)", kind, strings.Join(r.Kinds(), ", "))}
+	}
+	return f(settings, baseDir)
+}
+
+// SettingError is a problem with one connector setting.
+type SettingError struct {
+	Key string
+	Msg string
+}
+
+func (e *SettingError) Error() string { return e.Key + ": " + e.Msg }
+
+// String reads a text setting.
+func String(settings map[string]any, key string, required bool) (string, error) {
+	v, ok := settings[key]
+	if !ok || v == nil {
+		if required {
+			return "", &SettingError{Key: key, Msg: "expected a value"}
+		}
+		return "", nil
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", &SettingError{Key: key, Msg: fmt.Sprintf("expected text, got %v", v)}
+	}
+	return s, nil
+}
+
+// Known checks that settings has no keys outside allowed.
+func Known(settings map[string]any, allowed ...string) error {
+	ok := map[string]bool{"type": true}
+	for _, a := range allowed {
+		ok[a] = true
+	}
+	for k := range settings {
+		if !ok[k] {
+			return &SettingError{Key: k, Msg: fmt.Sprintf("unknown setting (known: %s)", strings.Join(allowed, ", "))}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,242 @@
+// Package config reads and validates the hitreflect YAML config file.
+//
+// Every problem is reported as a *Error naming the file, the line and the key,
+// and saying what was expected, so that a typo fails when any command reads
+// the config, not during the nightly run.
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Config is the whole nightly job, as the district writes it.
+type Config struct {
+	// Path is the file the config was read from; relative paths inside the
+	// config (warehouse, output, landing folders) are relative to its folder.
+	Path string `yaml:"-"`
+
+	District     string       `yaml:"district"`
+	SchoolYear   string       `yaml:"school_year"`
+	Timezone     string       `yaml:"timezone"`
+	Calendar     Calendar     `yaml:"calendar"`
+	Warehouse    string       `yaml:"warehouse"`
+	Output       string       `yaml:"output"`
+	Privacy      Privacy      `yaml:"privacy"`
+	DosageTarget DosageTarget `yaml:"dosage_target"`
+	Eligibility  Eligibility  `yaml:"eligibility"`
+	Impact       Impact       `yaml:"impact"`
+	Schools      []School     `yaml:"schools"`
+	Providers    []Provider   `yaml:"providers"`
+	Sources      []Source     `yaml:"sources"`
+	// Profiles are the config's own file layouts, by name; built-in profiles
+	// (see pipeline/profile) are available without being listed here.
+	Profiles map[string]Profile `yaml:"profiles"`
+
+	// Location is Timezone resolved; nil when no timezone is configured.
+	Location *time.Location `yaml:"-"`
+}
+
+// Calendar is the instructional calendar of the school year.
+type Calendar struct {
+	Start   Date              `yaml:"start"`
+	End     Date              `yaml:"end"`
+	Breaks  []DateRange       `yaml:"breaks"`
+	Windows map[string][]Date `yaml:"windows"` // fall|winter|spring -> [from, to]
+	Periods []Period          `yaml:"periods"`
+}
+
+// DateRange is a span of days, both ends included.
+type DateRange struct {
+	From Date `yaml:"from"`
+	To   Date `yaml:"to"`
+}
+
+// Period is a named reporting period (a quarter, a semester).
+type Period struct {
+	Name string `yaml:"name"`
+	From Date   `yaml:"from"`
+	To   Date   `yaml:"to"`
+}
+
+// Privacy holds the disclosure-control settings.
+type Privacy struct {
+	MinCellSize     int    `yaml:"min_cell_size"`
+	PseudonymKeyEnv string `yaml:"pseudonym_key_env"`
+}
+
+// DosageTarget is the weekly dosage a student should receive.
+type DosageTarget struct {
+	SessionsPerWeek float64 `yaml:"sessions_per_week"`
+	MinutesPerWeek  float64 `yaml:"minutes_per_week"`
+}
+
+// Eligibility says which students the program is meant for.
+type Eligibility struct {
+	PercentileBelow float64 `yaml:"percentile_below"`
+}
+
+// Impact holds the settings of the impact models.
+type Impact struct {
+	MinSessions         int     `yaml:"min_sessions"`
+	OutcomeWindow       string  `yaml:"outcome_window"`
+	BenchmarkPercentile float64 `yaml:"benchmark_percentile"`
+}
+
+// School names a district school; optional, names also come from assessment files.
+type School struct {
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"`
+}
+
+// Provider is a tutoring provider under contract.
+type Provider struct {
+	ID           string        `yaml:"id"`
+	Name         string        `yaml:"name"`
+	Cost         Cost          `yaml:"cost"`
+	DosageTarget *DosageTarget `yaml:"dosage_target"`
+}
+
+// Cost is a provider's contract: per student served, per hour delivered, or a total.
+type Cost struct {
+	PerStudent float64 `yaml:"per_student"`
+	PerHour    float64 `yaml:"per_hour"`
+	Total      float64 `yaml:"total"`
+}
+
+// Source is one stream of files: where they come from and how to read them.
+type Source struct {
+	Name      string         `yaml:"name"`
+	Kind      string         `yaml:"kind"`
+	Provider  string         `yaml:"provider"`
+	Connector map[string]any `yaml:"connector"`
+	Profile   string         `yaml:"profile"`
+	LoadMode  string         `yaml:"load_mode"`
+	Schedule  string         `yaml:"schedule"`
+}
+
+// Profile maps one file layout to the canonical columns. See docs/profiles.md.
+type Profile struct {
+	Kind string `yaml:"kind"`
+	// Extends names another profile (often a built-in) whose settings this one starts from.
+	Extends string `yaml:"extends"`
+	// Delimiter is "," or "\t" (or "tab"); empty means by file extension, then by sniffing.
+	Delimiter string `yaml:"delimiter"`
+	// Encoding is utf-8, windows-1252, utf-16 or empty for automatic detection.
+	Encoding string `yaml:"encoding"`
+	// HeaderLine is the 1-based line holding the headers; 0 finds it automatically.
+	HeaderLine int `yaml:"header_line"`
+	// SkipFooter is how many non-blank lines at the end are not data (totals, notes).
+	SkipFooter int `yaml:"skip_footer"`
+	// DateFormat is a Go layout such as 01/02/2006, or empty for automatic detection.
+	DateFormat string `yaml:"date_format"`
+	// TimeFormat is a Go layout such as 15:04 or 3:04 PM, or empty for automatic detection.
+	TimeFormat string `yaml:"time_format"`
+	// Columns maps a canonical field to the header that holds it in the file.
+	Columns map[string]string `yaml:"columns"`
+	// Constants gives a field the same value on every row (assessment: map_growth).
+	Constants map[string]string `yaml:"constants"`
+	// HeaderConstants gives a field a value decided by which header the file
+	// has: {subject: {Quantile Measure: math, Lexile Measure: ela}}.
+	HeaderConstants map[string]map[string]string `yaml:"header_constants"`
+	// StatusValues maps the file's attendance codes to canonical statuses.
+	StatusValues map[string]string `yaml:"status_values"`
+	// SubjectValues maps the file's subject names to math, ela, other or skip.
+	SubjectValues map[string]string `yaml:"subject_values"`
+	// ModalityValues maps the file's modality values to in_person or virtual.
+	ModalityValues map[string]string `yaml:"modality_values"`
+	// WindowValues maps the file's term names to fall, winter or spring.
+	WindowValues map[string]string `yaml:"window_values"`
+}
+
+// Date is a calendar day written as YYYY-MM-DD in the config. A value that
+// is not a date keeps its text in Raw, so validation can point at its line.
+type Date struct {
+	time.Time
+	Raw string
+}
+
+// UnmarshalText reads YYYY-MM-DD.
+func (d *Date) UnmarshalText(b []byte) error {
+	d.Raw = strings.TrimSpace(string(b))
+	if t, err := time.Parse("2006-01-02", d.Raw); err == nil {
+		d.Time = t
+	}
+	return nil
+}
+
+// Invalid says the config gave a value that is not a date.
+func (d Date) Invalid() bool { return d.Raw != "" && d.IsZero() }
+
+// String writes YYYY-MM-DD.
+func (d Date) String() string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.Format("2006-01-02")
+}
+
+// Load reads, parses and validates the config file at path.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Resolve makes a path from the config absolute, relative to the config's folder.
+func (c *Config) Resolve(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(filepath.Dir(c.Path), p)
+}
+
+// WarehousePath is the DuckDB file, resolved.
+func (c *Config) WarehousePath() string { return c.Resolve(c.Warehouse) }
+
+// OutputDir is the output folder, resolved.
+func (c *Config) OutputDir() string { return c.Resolve(c.Output) }
+
+// Source returns the source with the given name.
+func (c *Config) Source(name string) (*Source, bool) {
+	for i := range c.Sources {
+		if c.Sources[i].Name == name {
+			return &c.Sources[i], true
+		}
+	}
+	return nil, false
+}
+
+// SourceNames lists the configured source names, for messages.
+func (c *Config) SourceNames() []string {
+	names := make([]string, len(c.Sources))
+	for i, s := range c.Sources {
+		names[i] = s.Name
+	}
+	return names
+}
+
+// Provider returns the provider with the given id.
+func (c *Config) Provider(id string) (*Provider, bool) {
+	for i := range c.Providers {
+		if c.Providers[i].ID == id {
+			return &c.Providers[i], true
+		}
+	}
+	return nil, false
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,70 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+const good = `district: Riverside Unified
+school_year: 2025-26
+calendar:
+  start: 2025-08-18
+  end: 2026-06-05
+  windows: {fall: [2025-08-18, 2025-10-31]}
+providers:
+  - id: brightpath
+    cost: {per_student: 1200}
+sources:
+  - name: brightpath-sessions
+    kind: sessions
+    provider: brightpath
+    connector: {type: local, path: landing/brightpath}
+    profile: canonical-sessions
+`
+
+func TestParseGoodConfigAppliesDefaults(t *testing.T) {
+	t.Parallel()
+	cfg, err := Parse("/d/hitreflect.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Privacy.MinCellSize != 10 || cfg.Sources[0].LoadMode != "upsert" || cfg.WarehousePath() != "/d/data/hitreflect.duckdb" {
+		t.Errorf("defaults: %+v %q %q", cfg.Privacy, cfg.Sources[0].LoadMode, cfg.WarehousePath())
+	}
+	if got := cfg.Calendar.Windows["fall"][1].String(); got != "2025-10-31" {
+		t.Errorf("fall window ends %s", got)
+	}
+}
+
+// Each error names the file, the line and the key, and says what was expected.
+func TestConfigErrorsNameFileLineAndKey(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, from, to, want string
+	}{
+		{"unknown key", "school_year: 2025-26", "school_yaer: 2025-26", `/d/c.yaml:2: school_yaer: unknown key "school_yaer"`},
+		{"bad kind", "    kind: sessions", "    kind: session", `/d/c.yaml:12: sources[0].kind: expected one of sessions, assessments, roster, got "session"`},
+		{"unknown provider", "    provider: brightpath\n", "    provider: brightpth\n", `/d/c.yaml:13: sources[0].provider: no provider "brightpth" in providers (known: brightpath)`},
+		{"bad date", "end: 2026-06-05", "end: 06/05/2026", `/d/c.yaml:5`},
+		{"bad load mode", "    profile: canonical-sessions", "    profile: canonical-sessions\n    load_mode: replace", `/d/c.yaml:16: sources[0].load_mode: expected one of upsert, snapshot, append, got "replace"`},
+		{"two costs", "cost: {per_student: 1200}", "cost: {per_student: 1200, per_hour: 40}", `/d/c.yaml:9: providers[0].cost: expected one of per_student, per_hour or total, not several`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			text := strings.Replace(good, c.from, c.to, 1)
+			if text == good {
+				t.Fatalf("case does not change the config")
+			}
+			_, err := Parse("/d/c.yaml", []byte(text))
+			var errs Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("got %v, want config.Errors", err)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Errorf("got\n%s\nwant it to contain\n%s", err, c.want)
+			}
+		})
+	}
+}

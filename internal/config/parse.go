@@ -1,0 +1,339 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
+)
+
+// Error is one problem in the config file, located for a person to fix.
+type Error struct {
+	File string
+	Line int    // 0 when the key is absent from the file
+	Key  string // YAML path such as sources[2].kind
+	Msg  string // what was expected
+}
+
+func (e *Error) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	if e.Key == "" {
+		return fmt.Sprintf("%s: %s", loc, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s: %s", loc, e.Key, e.Msg)
+}
+
+// Errors is every problem found in one config file.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Locator finds the line of a key in the config file.
+type Locator struct {
+	file string
+	ast  *ast.File
+}
+
+// Errorf builds an *Error for the key at keyPath (sources[2].connector.path).
+// Where the key itself is missing, the nearest present parent gives the line.
+func (l *Locator) Errorf(keyPath, format string, args ...any) *Error {
+	return &Error{File: l.file, Line: l.line(keyPath), Key: keyPath, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (l *Locator) line(keyPath string) int {
+	if l == nil || l.ast == nil {
+		return 0
+	}
+	for p := keyPath; p != ""; p = parentPath(p) {
+		yp, err := yaml.PathString("$." + p)
+		if err != nil {
+			continue
+		}
+		node, err := yp.FilterFile(l.ast)
+		if err == nil && node != nil && node.GetToken() != nil {
+			return node.GetToken().Position.Line
+		}
+	}
+	return 0
+}
+
+func parentPath(p string) string {
+	i := strings.LastIndexAny(p, ".[")
+	if i <= 0 {
+		return ""
+	}
+	return p[:i]
+}
+
+// Located is a config together with the means to point at its lines; later
+// stages (profiles, connectors) use it to report their own checks.
+type Located struct {
+	*Config
+	*Locator
+}
+
+// Parse decodes and validates config text read from path.
+func Parse(path string, data []byte) (*Config, error) {
+	lc, err := ParseLocated(path, data)
+	if err != nil {
+		return nil, err
+	}
+	return lc.Config, nil
+}
+
+// ParseLocated is Parse that also returns the locator for further checks.
+func ParseLocated(path string, data []byte) (*Located, error) {
+	loc := &Locator{file: path}
+	file, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, Errors{yamlError(path, err)}
+	}
+	loc.ast = file
+	cfg := &Config{Path: path}
+	if err := yaml.UnmarshalWithOptions(data, cfg, yaml.DisallowUnknownField()); err != nil {
+		return nil, Errors{yamlError(path, err)}
+	}
+	cfg.applyDefaults()
+	if errs := cfg.validate(loc); len(errs) > 0 {
+		return nil, errs
+	}
+	return &Located{Config: cfg, Locator: loc}, nil
+}
+
+// yamlError turns a go-yaml error into an *Error with a line.
+func yamlError(path string, err error) *Error {
+	var located interface {
+		GetToken() *token.Token
+		GetMessage() string
+	}
+	if errors.As(err, &located) && located.GetToken() != nil {
+		tk := located.GetToken()
+		msg := located.GetMessage()
+		key := ""
+		if m := unknownField.FindStringSubmatch(msg); m != nil {
+			key = m[1]
+			msg = fmt.Sprintf("unknown key %q (check the spelling; docs/config.md lists every key)", m[1])
+		}
+		return &Error{File: path, Line: tk.Position.Line, Key: key, Msg: msg}
+	}
+	return &Error{File: path, Msg: err.Error()}
+}
+
+var unknownField = regexp.MustCompile(`unknown field "([^"]+)"`)
+
+func (c *Config) applyDefaults() {
+	if c.Warehouse == "" {
+		c.Warehouse = "data/hitreflect.duckdb"
+	}
+	if c.Output == "" {
+		c.Output = "out"
+	}
+	if c.Privacy.MinCellSize == 0 {
+		c.Privacy.MinCellSize = 10
+	}
+	if c.Privacy.PseudonymKeyEnv == "" {
+		c.Privacy.PseudonymKeyEnv = "HITREFLECT_PSEUDONYM_KEY"
+	}
+	if c.Eligibility.PercentileBelow == 0 {
+		c.Eligibility.PercentileBelow = 40
+	}
+	if c.Impact.MinSessions == 0 {
+		c.Impact.MinSessions = 1
+	}
+	if c.Impact.OutcomeWindow == "" {
+		c.Impact.OutcomeWindow = "spring"
+	}
+	if c.Impact.BenchmarkPercentile == 0 {
+		c.Impact.BenchmarkPercentile = 40
+	}
+	for i := range c.Sources {
+		if c.Sources[i].LoadMode == "" {
+			c.Sources[i].LoadMode = "upsert"
+		}
+	}
+}
+
+var (
+	schoolYearPattern = regexp.MustCompile(`^\d{4}-\d{2}$`)
+	idPattern         = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+)
+
+// Kinds of source file.
+var Kinds = []string{"sessions", "assessments", "roster"}
+
+// LoadModes of DATA.md.
+var LoadModes = []string{"upsert", "snapshot", "append"}
+
+func oneOf(v string, options []string) bool {
+	for _, o := range options {
+		if v == o {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Config) validate(l *Locator) Errors {
+	var errs Errors
+	add := func(e *Error) { errs = append(errs, e) }
+	if strings.TrimSpace(c.District) == "" {
+		add(l.Errorf("district", "expected the district's name, e.g. district: Riverside Unified"))
+	}
+	if c.SchoolYear != "" && !schoolYearPattern.MatchString(c.SchoolYear) {
+		add(l.Errorf("school_year", "expected a school year written YYYY-YY such as 2025-26, got %q", c.SchoolYear))
+	}
+	if c.Timezone != "" {
+		loc, err := time.LoadLocation(c.Timezone)
+		if err != nil {
+			add(l.Errorf("timezone", "expected an IANA time zone such as America/Chicago, got %q", c.Timezone))
+		}
+		c.Location = loc
+	}
+	cal := c.Calendar
+	dates := cal.dates()
+	for _, key := range sortedKeys(dates) {
+		if d := dates[key]; d.Invalid() {
+			add(l.Errorf(key, "expected a date written YYYY-MM-DD, got %q", d.Raw))
+		}
+	}
+	if !cal.Start.IsZero() && !cal.End.IsZero() && !cal.End.After(cal.Start.Time) {
+		add(l.Errorf("calendar.end", "expected the end (%s) to come after the start (%s)", cal.End, cal.Start))
+	}
+	for i, b := range cal.Breaks {
+		if b.From.IsZero() || b.To.IsZero() || b.To.Before(b.From.Time) {
+			add(l.Errorf(fmt.Sprintf("calendar.breaks[%d]", i), "expected {from: YYYY-MM-DD, to: YYYY-MM-DD} with to on or after from"))
+		}
+	}
+	for _, name := range sortedKeys(cal.Windows) {
+		w := cal.Windows[name]
+		if !oneOf(name, []string{"fall", "winter", "spring"}) {
+			add(l.Errorf("calendar.windows."+name, "expected a window named fall, winter or spring"))
+		}
+		if len(w) != 2 || w[1].Before(w[0].Time) {
+			add(l.Errorf("calendar.windows."+name, "expected [first day, last day] with the last on or after the first"))
+		}
+	}
+	for i, p := range cal.Periods {
+		if p.Name == "" || p.From.IsZero() || p.To.IsZero() || p.To.Before(p.From.Time) {
+			add(l.Errorf(fmt.Sprintf("calendar.periods[%d]", i), "expected {name: Q1, from: YYYY-MM-DD, to: YYYY-MM-DD}"))
+		}
+	}
+	if c.Privacy.MinCellSize < 1 {
+		add(l.Errorf("privacy.min_cell_size", "expected a whole number of students, 1 or more (default 10)"))
+	}
+	if c.DosageTarget.SessionsPerWeek < 0 || c.DosageTarget.MinutesPerWeek < 0 {
+		add(l.Errorf("dosage_target", "expected sessions_per_week and minutes_per_week of zero or more"))
+	}
+	if c.Eligibility.PercentileBelow < 0 || c.Eligibility.PercentileBelow > 100 {
+		add(l.Errorf("eligibility.percentile_below", "expected a percentile from 0 to 100"))
+	}
+	if !oneOf(c.Impact.OutcomeWindow, []string{"winter", "spring"}) {
+		add(l.Errorf("impact.outcome_window", "expected winter or spring, got %q", c.Impact.OutcomeWindow))
+	}
+
+	providers := map[string]bool{}
+	for i, p := range c.Providers {
+		key := fmt.Sprintf("providers[%d]", i)
+		switch {
+		case !idPattern.MatchString(p.ID):
+			add(l.Errorf(key+".id", "expected a short id of lower-case letters, digits, - or _, got %q", p.ID))
+		case providers[p.ID]:
+			add(l.Errorf(key+".id", "provider %q is listed twice", p.ID))
+		}
+		providers[p.ID] = true
+		n := 0
+		for _, v := range []float64{p.Cost.PerStudent, p.Cost.PerHour, p.Cost.Total} {
+			if v < 0 {
+				add(l.Errorf(key+".cost", "expected costs of zero or more"))
+			}
+			if v > 0 {
+				n++
+			}
+		}
+		if n > 1 {
+			add(l.Errorf(key+".cost", "expected one of per_student, per_hour or total, not several"))
+		}
+	}
+
+	names := map[string]bool{}
+	for i, s := range c.Sources {
+		key := fmt.Sprintf("sources[%d]", i)
+		switch {
+		case !idPattern.MatchString(s.Name):
+			add(l.Errorf(key+".name", "expected a short name of lower-case letters, digits, - or _, got %q", s.Name))
+		case names[s.Name]:
+			add(l.Errorf(key+".name", "source %q is listed twice", s.Name))
+		}
+		names[s.Name] = true
+		if !oneOf(s.Kind, Kinds) {
+			add(l.Errorf(key+".kind", "expected one of %s, got %q", strings.Join(Kinds, ", "), s.Kind))
+		}
+		if s.Kind == "sessions" && s.Provider == "" {
+			add(l.Errorf(key+".provider", "expected the id of the provider who sends these sessions"))
+		}
+		if s.Provider != "" && !providers[s.Provider] {
+			add(l.Errorf(key+".provider", "no provider %q in providers (known: %s)", s.Provider, strings.Join(providerIDs(c.Providers), ", ")))
+		}
+		if !oneOf(s.LoadMode, LoadModes) {
+			add(l.Errorf(key+".load_mode", "expected one of %s, got %q", strings.Join(LoadModes, ", "), s.LoadMode))
+		}
+		if s.Profile == "" {
+			add(l.Errorf(key+".profile", "expected the name of a profile (a built-in one or one under profiles:)"))
+		}
+		if s.Connector == nil {
+			add(l.Errorf(key+".connector", "expected a connector, e.g. {type: local, path: landing/provider, pattern: \"*.csv\"}"))
+		}
+	}
+	for _, name := range sortedKeys(c.Profiles) {
+		p := c.Profiles[name]
+		if p.Kind != "" && !oneOf(p.Kind, Kinds) {
+			add(l.Errorf("profiles."+name+".kind", "expected one of %s, got %q", strings.Join(Kinds, ", "), p.Kind))
+		}
+		if p.HeaderLine < 0 || p.SkipFooter < 0 {
+			add(l.Errorf("profiles."+name, "expected header_line and skip_footer of zero or more"))
+		}
+	}
+	return errs
+}
+
+func providerIDs(ps []Provider) []string {
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
+	return ids
+}
+
+// dates lists every date of the calendar by its key path.
+func (cal Calendar) dates() map[string]Date {
+	out := map[string]Date{"calendar.start": cal.Start, "calendar.end": cal.End}
+	for i, b := range cal.Breaks {
+		out[fmt.Sprintf("calendar.breaks[%d].from", i)] = b.From
+		out[fmt.Sprintf("calendar.breaks[%d].to", i)] = b.To
+	}
+	for name, w := range cal.Windows {
+		for i, d := range w {
+			out[fmt.Sprintf("calendar.windows.%s[%d]", name, i)] = d
+		}
+	}
+	for i, p := range cal.Periods {
+		out[fmt.Sprintf("calendar.periods[%d].from", i)] = p.From
+		out[fmt.Sprintf("calendar.periods[%d].to", i)] = p.To
+	}
+	return out
+}

@@ -1,0 +1,20 @@
+// Package wiring builds the parts that cmd assembles: the connector registry.
+package wiring
+
+import (
+	"github.com/hitreflect/hitreflect/connectors"
+	"github.com/hitreflect/hitreflect/connectors/local"
+)
+
+// Connectors registers every built-in connector type.
+func Connectors() *connectors.Registry {
+	r := connectors.NewRegistry()
+	must(r.Register("local", local.New))
+	return r
+}
+
+func must(err error) {
+	if err != nil {
+		panic(err) // a programming error: two built-ins with one name
+	}
+}

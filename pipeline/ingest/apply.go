@@ -1,0 +1,232 @@
+package ingest
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// apply merges stage into the canonical table under the source's load mode:
+//   - upsert: rows replace rows with the same natural key;
+//   - snapshot: as upsert, and the provider's rows in the file's date range
+//     that the file no longer has are removed;
+//   - append: rows are only added; a key already loaded is a reject.
+//
+// Only new and changed rows are written, so a nightly cumulative file that is
+// mostly unchanged costs a join, not a rewrite.
+func (l *loader) apply() error {
+	kind := l.req.Source.Kind
+	table, scope, keyOfWarehouse := targetOf(kind)
+	cols := storedColumns(kind)
+	var scopeArgs []any
+	if scope != "" {
+		scopeArgs = []any{l.req.Source.Provider}
+	}
+	var same []string
+	for _, c := range cols {
+		same = append(same, fmt.Sprintf("s.%s IS NOT DISTINCT FROM w.%s", c, c))
+	}
+	whereScope := "true"
+	if scope != "" {
+		whereScope = scope + " = ?"
+	}
+	if err := l.exec(fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE incoming AS
+		SELECT s.*, CASE WHEN w."key" IS NULL THEN 'new' WHEN %s THEN 'unchanged' ELSE 'changed' END AS state,
+		       w.file_id AS prior_file, w.line AS prior_line
+		FROM stage s LEFT JOIN (SELECT %s AS "key", * FROM %s WHERE %s) w ON w."key" = s."key"`,
+		strings.Join(same, " AND "), keyOfWarehouse, table, whereScope), scopeArgs...); err != nil {
+		return err
+	}
+	if l.req.Source.LoadMode == "append" {
+		if err := l.exec(`INSERT INTO bad SELECT rec, NULL, "key",
+			'already loaded from file #' || prior_file || ' (line ' || coalesce(CAST(prior_line AS VARCHAR), '?') || '); append mode adds rows only', NULL
+			FROM incoming WHERE state <> 'new'`); err != nil {
+			return err
+		}
+		if err := l.exec(`DELETE FROM incoming WHERE state <> 'new'`); err != nil {
+			return err
+		}
+	}
+	if err := l.flushRejects(); err != nil {
+		return err
+	}
+	counts, err := l.q.QueryContext(l.ctx, `SELECT state, count(*) FROM incoming GROUP BY ALL`)
+	if err != nil {
+		return err
+	}
+	for counts.Next() {
+		var state string
+		var n int64
+		if err := counts.Scan(&state, &n); err != nil {
+			counts.Close()
+			return err
+		}
+		switch state {
+		case "new":
+			l.res.New = n
+		case "changed":
+			l.res.Changed = n
+		case "unchanged":
+			l.res.Unchanged = n
+		}
+	}
+	counts.Close()
+	l.res.Loaded = l.res.New + l.res.Changed + l.res.Unchanged
+
+	if l.req.Source.LoadMode == "snapshot" && kind == "sessions" {
+		if err := l.removeAbsent(); err != nil {
+			return err
+		}
+	}
+	if l.res.Changed > 0 {
+		if err := l.exec(fmt.Sprintf(`DELETE FROM %s WHERE %s AND %s IN (SELECT "key" FROM incoming WHERE state = 'changed')`,
+			table, whereScope, keyOfWarehouse), scopeArgs...); err != nil {
+			return err
+		}
+	}
+	if err := l.lineOffsets(); err != nil {
+		return err
+	}
+	insertCols, selectCols := insertColumns(kind)
+	args := []any{}
+	if kind == "sessions" {
+		args = append(args, l.req.Source.Provider)
+	}
+	args = append(args, l.fileID)
+	if err := l.exec(fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM incoming i
+		ASOF JOIN line_offsets o ON i.rec >= o.rec
+		WHERE state IN ('new', 'changed')`, table, insertCols, selectCols), args...); err != nil {
+		return err
+	}
+	return l.updateDimensions()
+}
+
+// targetOf gives each kind's table, the column that scopes a source's rows,
+// and the natural key written over the table's columns.
+func targetOf(kind string) (table, scope, key string) {
+	switch kind {
+	case "sessions":
+		return "sessions", "provider", "session_key"
+	case "assessments":
+		return "assessments", "", `concat_ws('|', student_id, assessment, subject, school_year, "window")`
+	default:
+		return "students", "", "student_id"
+	}
+}
+
+func insertColumns(kind string) (string, string) {
+	var ins, sel []string
+	if kind == "sessions" {
+		ins = append(ins, "provider", "session_key")
+		sel = append(sel, "?", `i."key"`)
+	}
+	for _, c := range storedColumns(kind) {
+		ins = append(ins, c)
+		sel = append(sel, "i."+c)
+	}
+	if kind == "roster" {
+		ins = append(ins, "source")
+		sel = append(sel, "'roster'")
+	}
+	ins = append(ins, "file_id", "line")
+	sel = append(sel, "?", "i.rec + o.line_offset")
+	return strings.Join(ins, ", "), strings.Join(sel, ", ")
+}
+
+// lineOffsets writes, for the rowids where it changes, the difference between
+// a row's line in the file and its rowid in raw, so the INSERT can give every
+// row its line with an ASOF join. A plain file has a single offset.
+func (l *loader) lineOffsets() error {
+	if err := l.exec(`CREATE OR REPLACE TEMP TABLE line_offsets (rec BIGINT, line_offset BIGINT)`); err != nil {
+		return err
+	}
+	skip := map[int]bool{}
+	for _, s := range l.structural {
+		skip[int(s)] = true
+	}
+	var args []any
+	var rowid int64
+	last := int64(-1 << 62)
+	for i := 0; i < l.prep.Records(); i++ {
+		line := l.prep.LineOf(i)
+		if skip[line] {
+			continue
+		}
+		if off := int64(line) - rowid; off != last {
+			args = append(args, rowid, off)
+			last = off
+		}
+		rowid++
+	}
+	if len(args) == 0 {
+		args = []any{int64(0), int64(l.prep.HeaderLine + 1)}
+	}
+	const batch = 500
+	for i := 0; i < len(args); i += 2 * batch {
+		end := min(i+2*batch, len(args))
+		ph := strings.TrimSuffix(strings.Repeat("(?, ?), ", (end-i)/2), ", ")
+		if err := l.exec(`INSERT INTO line_offsets VALUES `+ph, args[i:end]...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// removeAbsent applies snapshot mode: the file is the provider's whole
+// history for the dates it covers, so their rows it no longer has go.
+// Rows of this file that were rejected still count as present (by session
+// id), so a bad row does not delete its good earlier version.
+func (l *loader) removeAbsent() error {
+	present := `SELECT "key" FROM stage`
+	if l.cols.get("session_id").index >= 0 {
+		present += ` UNION ALL SELECT nullif(trim(r_session_id), '') FROM raw`
+	}
+	res, err := l.q.ExecContext(l.ctx, `DELETE FROM sessions WHERE provider = ?
+		AND session_date BETWEEN (SELECT min(session_date) FROM stage) AND (SELECT max(session_date) FROM stage)
+		AND session_key NOT IN (SELECT "key" FROM (`+present+`) WHERE "key" IS NOT NULL)`, l.req.Source.Provider)
+	if err != nil {
+		return fmt.Errorf("remove sessions absent from the snapshot: %w", err)
+	}
+	l.res.Removed, _ = res.RowsAffected()
+	return nil
+}
+
+// updateDimensions adds the schools and students the file names.
+func (l *loader) updateDimensions() error {
+	if err := l.exec(`INSERT INTO schools SELECT school_id, max(school_name) FROM stage
+		WHERE school_id IS NOT NULL AND school_id NOT IN (SELECT school_id FROM schools) GROUP BY school_id`); err != nil {
+		return err
+	}
+	if err := l.exec(`UPDATE schools SET name = s.name FROM (
+		SELECT school_id, max(school_name) AS name FROM stage WHERE school_name IS NOT NULL GROUP BY school_id) s
+		WHERE schools.school_id = s.school_id AND schools.name IS DISTINCT FROM s.name`); err != nil {
+		return err
+	}
+	if l.req.Source.Kind == "assessments" {
+		// Students the roster does not list yet are known from their tests.
+		return l.exec(`INSERT INTO students (student_id, school_id, grade, source, file_id, line)
+			SELECT student_id, arg_max(school_id, test_date), arg_max(grade, test_date), 'assessment', ?, NULL
+			FROM stage WHERE student_id NOT IN (SELECT student_id FROM students) GROUP BY student_id`, l.fileID)
+	}
+	return nil
+}
+
+// record writes the file's row in files, with the counts that reconcile.
+func (l *loader) record(profHash string, start time.Time) error {
+	skips, _ := json.Marshal(l.skipReasons)
+	dropped, _ := json.Marshal(l.res.DroppedColumns)
+	r := l.res
+	if got := r.Loaded + r.Rejected + r.Duplicate + r.Skipped; got != r.Read {
+		return fmt.Errorf("rows do not reconcile: read %d, but loaded %d + rejected %d + duplicate %d + skipped %d = %d",
+			r.Read, r.Loaded, r.Rejected, r.Duplicate, r.Skipped, got)
+	}
+	return l.exec(`INSERT INTO files (file_id, source, kind, provider, path, content_hash, size_bytes, profile, profile_hash,
+		load_mode, status, message, encoding, header_line, rows_read, rows_loaded, rows_rejected, rows_duplicate, rows_skipped,
+		rows_new, rows_changed, rows_unchanged, rows_removed, skip_reasons, dropped_columns, started_at, finished_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		l.fileID, l.req.Source.Name, l.req.Source.Kind, nullable(l.req.Source.Provider), l.req.Path, l.prep.Hash, l.prep.Size,
+		l.req.Profile.Name, profHash, l.req.Source.LoadMode, l.prep.Encoding, l.prep.HeaderLine,
+		r.Read, r.Loaded, r.Rejected, r.Duplicate, r.Skipped, r.New, r.Changed, r.Unchanged, r.Removed,
+		string(skips), string(dropped), start, l.req.Now())
+}

@@ -1,0 +1,497 @@
+// Package ingest loads one file into the warehouse: every row read is loaded,
+// rejected with a reason, counted as a duplicate, or skipped on purpose, and
+// the file lands whole or not at all.
+//
+// The work is split where each tool is strongest. Go prepares the file
+// (encoding, header, line numbers) and reads each distinct raw value once
+// (pipeline/values); DuckDB reads the rows (read_csv, all text), joins the
+// parsed values back, finds rejects and duplicates, and applies the load mode.
+package ingest
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hitreflect/hitreflect/internal/config"
+	"github.com/hitreflect/hitreflect/pipeline/profile"
+)
+
+// Request is one file to load from one source.
+type Request struct {
+	Config  *config.Config
+	Source  config.Source
+	Profile profile.Profile
+	Path    string
+	TempDir string
+	// DryRun does all the work and then rolls it back (hitreflect check).
+	DryRun bool
+	// Stage, when set, is told each step of the load (for a progress display).
+	Stage func(step string)
+	Now   func() time.Time
+}
+
+// Status of a file after a load attempt.
+const (
+	StatusLoaded   = "loaded"
+	StatusRejected = "rejected" // the file could not be read at all; nothing loaded
+	StatusSeen     = "already_loaded"
+)
+
+// Result says what happened to a file.
+type Result struct {
+	FileID   int64
+	Path     string
+	Status   string
+	Message  string
+	Encoding string
+	Header   int
+	Counts
+	SkipReasons    map[string]int64
+	DroppedColumns []string // personal-data columns never read
+	UnknownColumns []string // headers the profile does not map
+	MissingColumns []string // optional mapped columns absent from the file
+	Rejects        []Reject // the first rejects, for the terminal
+	SeenAt         time.Time
+	Elapsed        time.Duration
+}
+
+// Counts reconcile: Read = Loaded + Rejected + Duplicate + Skipped.
+type Counts struct {
+	Read, Loaded, Rejected, Duplicate, Skipped int64
+	New, Changed, Unchanged, Removed           int64
+}
+
+// Reject is one row (or one column of a row) that could not be loaded.
+type Reject struct {
+	Line   int64
+	Record int64
+	Column string
+	Field  string
+	Value  string
+	Reason string
+}
+
+func (r Reject) String() string {
+	loc := fmt.Sprintf("line %d", r.Line)
+	if r.Column != "" {
+		loc += fmt.Sprintf(", column %q", r.Column)
+	}
+	return loc + ": " + r.Reason
+}
+
+// conn is what the loader needs of a DuckDB connection; a *sql.Conn pins one,
+// so the staging tables (temporary, per connection) stay visible.
+type conn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Load loads one file in one transaction on c.
+func Load(ctx context.Context, c *sql.Conn, req Request) (*Result, error) {
+	start := time.Now()
+	if req.Now == nil {
+		req.Now = time.Now
+	}
+	stage := req.Stage
+	if stage == nil {
+		stage = func(string) {}
+	}
+	res := &Result{Path: req.Path}
+	profHash := profileHash(req.Profile)
+
+	stage("reading")
+	prep, err := Prepare(req.Path, req.Profile, req.TempDir)
+	var fileErr *FileError
+	if errors.As(err, &fileErr) {
+		return rejectWhole(ctx, c, req, res, prep, profHash, fileErr, start)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer prep.Close()
+	res.Encoding, res.Header = prep.Encoding, prep.HeaderLine
+
+	if !req.DryRun {
+		if seen, at, status, err := alreadySeen(ctx, c, req.Source.Name, prep.Hash, profHash); err != nil {
+			return nil, err
+		} else if seen > 0 {
+			res.FileID, res.Status, res.SeenAt = seen, StatusSeen, at
+			res.Message = fmt.Sprintf("already %s (file #%d, %s); nothing to do", status, seen, at.Format("2006-01-02 15:04"))
+			return res, nil
+		}
+	}
+
+	cols, err := mapColumns(req.Profile, prep)
+	if errors.As(err, &fileErr) {
+		return rejectWhole(ctx, c, req, res, prep, profHash, fileErr, start)
+	}
+	if err != nil {
+		return nil, err
+	}
+	res.DroppedColumns, res.UnknownColumns, res.MissingColumns = cols.dropped, cols.unknown, cols.missingOptional
+
+	l := &loader{ctx: ctx, q: c, req: req, prep: prep, cols: cols, res: res, stage: stage, skipReasons: map[string]int64{}}
+	defer l.dropScratch(c)
+	// raw is read before the transaction: rows a transaction creates carry
+	// provisional rowids, and raw's rowid must be the record's place in the file.
+	stage("reading rows")
+	if err := l.readRaw(); err != nil {
+		return nil, fmt.Errorf("load %s: reading rows: %w", req.Path, err)
+	}
+	tx, err := c.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: begin: %w", req.Path, err)
+	}
+	defer tx.Rollback()
+	l.q = tx
+	if err := l.run(); err != nil {
+		return nil, fmt.Errorf("load %s: %w", req.Path, err)
+	}
+	res.Status = StatusLoaded
+	res.Elapsed = time.Since(start)
+	if err := l.record(profHash, start); err != nil {
+		return nil, fmt.Errorf("load %s: record: %w", req.Path, err)
+	}
+	if req.DryRun {
+		return res, nil // rolled back by the deferred Rollback
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("load %s: commit: %w", req.Path, err)
+	}
+	return res, nil
+}
+
+// alreadySeen finds an earlier load of the same bytes by the same source under
+// the same profile. A file rejected whole is not retried until the file or
+// its profile changes.
+func alreadySeen(ctx context.Context, c conn, source, hash, profHash string) (int64, time.Time, string, error) {
+	var id int64
+	var at time.Time
+	var status string
+	err := c.QueryRowContext(ctx, `SELECT file_id, started_at, status FROM files
+		WHERE source = ? AND content_hash = ? AND profile_hash = ? AND status IN ('loaded', 'rejected')
+		ORDER BY file_id DESC LIMIT 1`, source, hash, profHash).Scan(&id, &at, &status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, time.Time{}, "", nil
+	}
+	if err != nil {
+		return 0, time.Time{}, "", fmt.Errorf("look up earlier loads: %w", err)
+	}
+	return id, at, status, nil
+}
+
+// rejectWhole records a file that could not be read at all.
+func rejectWhole(ctx context.Context, c *sql.Conn, req Request, res *Result, prep *Prepared, profHash string, fe *FileError, start time.Time) (*Result, error) {
+	res.Status, res.Message = StatusRejected, fe.Reason
+	res.Elapsed = time.Since(start)
+	if prep != nil {
+		defer prep.Close()
+		res.Encoding, res.Header = prep.Encoding, prep.HeaderLine
+	}
+	if req.DryRun || prep == nil {
+		return res, nil
+	}
+	if seen, _, _, err := alreadySeen(ctx, c, req.Source.Name, prep.Hash, profHash); err != nil {
+		return nil, err
+	} else if seen > 0 {
+		res.FileID = seen
+		return res, nil
+	}
+	err := c.QueryRowContext(ctx, `INSERT INTO files (file_id, source, kind, provider, path, content_hash, size_bytes,
+		profile, profile_hash, load_mode, status, message, encoding, header_line, started_at, finished_at)
+		VALUES (nextval('file_ids'), ?, ?, ?, ?, ?, ?, ?, ?, ?, 'rejected', ?, ?, ?, ?, ?) RETURNING file_id`,
+		req.Source.Name, req.Source.Kind, nullable(req.Source.Provider), req.Path, prep.Hash, prep.Size,
+		req.Profile.Name, profHash, req.Source.LoadMode, fe.Reason, prep.Encoding, prep.HeaderLine, start, req.Now()).Scan(&res.FileID)
+	if err != nil {
+		return nil, fmt.Errorf("record rejected file %s: %w", req.Path, err)
+	}
+	return res, nil
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func profileHash(p profile.Profile) string {
+	b, _ := json.Marshal(p.Profile)
+	return fmt.Sprintf("%x", sha256Sum(b))[:16]
+}
+
+// loader holds one file's load in progress.
+type loader struct {
+	ctx   context.Context
+	q     conn // the connection, then the file's transaction
+	req   Request
+	prep  *Prepared
+	cols  *columnMap
+	res   *Result
+	stage func(string)
+
+	fileID            int64
+	structural        []int64 // lines DuckDB could not split into the header's columns
+	structuralRejects []Reject
+	footerRows        []int64 // raw rowids of footer records
+	skipReasons       map[string]int64
+}
+
+func (l *loader) exec(query string, args ...any) error {
+	if _, err := l.q.ExecContext(l.ctx, query, args...); err != nil {
+		return fmt.Errorf("%s: %w", firstLine(query), err)
+	}
+	return nil
+}
+
+func firstLine(q string) string {
+	q = strings.TrimSpace(q)
+	if i := strings.IndexByte(q, '\n'); i > 0 {
+		q = q[:i]
+	}
+	if len(q) > 60 {
+		q = q[:60] + "…"
+	}
+	return q
+}
+
+func (l *loader) count(query string, args ...any) (int64, error) {
+	var n sql.NullInt64
+	if err := l.q.QueryRowContext(l.ctx, query, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("%s: %w", firstLine(query), err)
+	}
+	return n.Int64, nil
+}
+
+func (l *loader) run() error {
+	if err := l.q.QueryRowContext(l.ctx, `SELECT nextval('file_ids')`).Scan(&l.fileID); err != nil {
+		return err
+	}
+	l.res.FileID = l.fileID
+	if err := l.addRejects(l.structuralRejects); err != nil {
+		return err
+	}
+	steps := []struct {
+		name string
+		fn   func() error
+	}{
+		{"reading values", l.parseValues},
+		{"checking rows", l.buildTyped},
+		{"finding rejects", l.findRejects},
+		{"finding duplicates", l.stageRows},
+		{"applying " + l.req.Source.LoadMode, l.apply},
+	}
+	for _, s := range steps {
+		l.stage(s.name)
+		if err := s.fn(); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+	}
+	l.res.SkipReasons = l.skipReasons
+	return nil
+}
+
+// readRaw reads the mapped columns of every record, as text, into raw. The
+// columns the profile does not map (names, birth dates, anything else) are
+// never materialised.
+func (l *loader) readRaw() error {
+	n := len(l.prep.Headers)
+	colDefs := make([]string, n)
+	for i := range colDefs {
+		colDefs[i] = fmt.Sprintf("'c%d': 'VARCHAR'", i)
+	}
+	var sel []string
+	for _, f := range l.cols.fields {
+		if f.index >= 0 {
+			sel = append(sel, fmt.Sprintf("c%d AS %s", f.index, rawCol(f.Name)))
+		}
+	}
+	parallel := "true"
+	if l.prep.QuotedNewlines {
+		parallel = "false"
+	}
+	_ = l.exec(`DROP TABLE IF EXISTS temp.raw_rejects`)
+	_ = l.exec(`DROP TABLE IF EXISTS temp.raw_scans`)
+	q := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE raw AS SELECT %s FROM read_csv(?,
+		header = false, skip = ?, all_varchar = true, auto_detect = false,
+		delim = ?, quote = '"', escape = '"', columns = {%s},
+		null_padding = true, parallel = %s, ignore_errors = true, store_rejects = true,
+		rejects_table = 'raw_rejects', rejects_scan = 'raw_scans', max_line_size = 10000000)`,
+		strings.Join(sel, ", "), strings.Join(colDefs, ", "), parallel)
+	if err := l.exec(q, l.prep.Path, l.prep.SkipRecords, string(l.prep.Delimiter)); err != nil {
+		return err
+	}
+	// DuckDB may list one bad line more than once (once per problem in it).
+	rows, err := l.q.QueryContext(l.ctx, `SELECT line, min(error_type), min(error_message) FROM raw_rejects GROUP BY line ORDER BY line`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var structural []Reject
+	for rows.Next() {
+		var line int64
+		var typ, msg string
+		if err := rows.Scan(&line, &typ, &msg); err != nil {
+			return err
+		}
+		l.structural = append(l.structural, line)
+		structural = append(structural, Reject{Line: line, Reason: structuralReason(typ, msg, len(l.prep.Headers))})
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// Records DuckDB rejected are not in raw: raw's rowid i is the i-th record
+	// that is not. Footer records are found by line.
+	kept := make(map[int]int64, len(l.prep.Footer))
+	for _, f := range l.prep.Footer {
+		kept[f.Line] = -1
+	}
+	structuralSet := map[int64]bool{}
+	for _, s := range l.structural {
+		structuralSet[s] = true
+	}
+	var rowid int64
+	footerReason := map[int64]string{}
+	for i := 0; i < l.prep.Records(); i++ {
+		line := l.prep.LineOf(i)
+		if structuralSet[int64(line)] {
+			continue
+		}
+		if _, ok := kept[line]; ok {
+			l.footerRows = append(l.footerRows, rowid)
+			for _, f := range l.prep.Footer {
+				if f.Line == line {
+					footerReason[rowid] = f.Reason
+				}
+			}
+		}
+		rowid++
+	}
+	// A footer line DuckDB could not split is a skip, not a reject.
+	for _, s := range structural {
+		isFooter := false
+		for _, f := range l.prep.Footer {
+			if int64(f.Line) == s.Line {
+				isFooter = true
+				l.skipReasons[f.Reason]++
+			}
+		}
+		if !isFooter {
+			s.Record = int64(l.recordOfLine(int(s.Line)))
+			l.structuralRejects = append(l.structuralRejects, s)
+			l.res.Rejected++
+		}
+		l.res.Read++
+	}
+	for _, r := range footerReason {
+		l.skipReasons[r]++
+	}
+	if err := l.exec(`CREATE OR REPLACE TEMP TABLE footer (rec BIGINT)`); err != nil {
+		return err
+	}
+	for _, r := range l.footerRows {
+		if err := l.exec(`INSERT INTO footer VALUES (?)`, r); err != nil {
+			return err
+		}
+	}
+	n64, err := l.count(`SELECT count(*) FROM raw`)
+	if err != nil {
+		return err
+	}
+	l.res.Read += n64
+	l.res.Skipped += int64(len(l.footerRows))
+	return nil
+}
+
+// dropScratch frees the staging tables of the connection.
+func (l *loader) dropScratch(c conn) {
+	for _, t := range []string{"raw", "raw_rejects", "raw_scans", "footer", "typed", "bad", "stage", "dups", "incoming", "line_offsets"} {
+		_, _ = c.ExecContext(context.Background(), "DROP TABLE IF EXISTS temp."+t)
+	}
+	for _, f := range l.cols.fields {
+		_, _ = c.ExecContext(context.Background(), "DROP TABLE IF EXISTS temp."+mapTable(f.Name))
+	}
+}
+
+func (l *loader) recordOfLine(line int) int {
+	for i := 0; i < l.prep.Records(); i++ {
+		if l.prep.LineOf(i) == line {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+func structuralReason(typ, msg string, columns int) string {
+	switch typ {
+	case "TOO MANY COLUMNS":
+		return fmt.Sprintf("the row has more values than the header's %d columns (an unquoted delimiter inside a value?)", columns)
+	case "UNQUOTED VALUE", "UNTERMINATED QUOTES":
+		return "a quote is not closed or stray quotes surround a value: " + msg
+	case "INVALID UNICODE":
+		return "the row has bytes that are not valid text in the file's encoding"
+	}
+	return strings.ToLower(typ) + ": " + msg
+}
+
+func rawCol(field string) string    { return `"r_` + field + `"` }
+func mapTable(field string) string  { return `"m_` + field + `"` }
+func probCol(field string) string   { return `"` + field + `__problem"` }
+func skipCol(field string) string   { return `"` + field + `__skip"` }
+func quoteIdent(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
+
+// parseValues reads each distinct raw value of each parsed column in Go and
+// keeps the results in a small table per column, joined back in buildTyped.
+func (l *loader) parseValues() error {
+	for _, f := range l.cols.fields {
+		if f.index < 0 || !needsParsing(f.Type) {
+			continue
+		}
+		p := parser{kind: l.req.Source.Kind, field: f.Field, prof: l.req.Profile, cfg: l.req.Config}
+		rows, err := l.q.QueryContext(l.ctx, fmt.Sprintf(`SELECT DISTINCT %s FROM raw WHERE %s IS NOT NULL`, rawCol(f.Name), rawCol(f.Name)))
+		if err != nil {
+			return err
+		}
+		var distinct []string
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				rows.Close()
+				return err
+			}
+			distinct = append(distinct, s)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		sort.Strings(distinct)
+		create := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s (raw VARCHAR, val %s, problem VARCHAR, skip VARCHAR, win VARCHAR, school_year VARCHAR, minutes DOUBLE)`,
+			mapTable(f.Name), sqlType(f.Type))
+		if err := l.exec(create); err != nil {
+			return err
+		}
+		const batch = 500
+		for i := 0; i < len(distinct); i += batch {
+			end := min(i+batch, len(distinct))
+			args := make([]any, 0, 7*(end-i))
+			ph := make([]string, 0, end-i)
+			for _, raw := range distinct[i:end] {
+				v := p.parse(raw)
+				args = append(args, raw, v.Value, nullable(v.Problem), nullable(v.Skip), nullable(v.Window), nullable(v.SchoolYear), v.Minutes)
+				ph = append(ph, "(?, ?, ?, ?, ?, ?, ?)")
+			}
+			if err := l.exec(fmt.Sprintf(`INSERT INTO %s VALUES %s`, mapTable(f.Name), strings.Join(ph, ", ")), args...); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,165 @@
+package ingest
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// Each mess of a real export gets a small file in testdata/ and the outcome
+// the data person should see.
+func TestMessyFilesLoad(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		file     string
+		encoding string
+		header   int
+		read     int64
+		loaded   int64
+		skipped  int64
+		check    string // a query whose rows must equal want
+		want     []string
+	}{
+		{"plain.csv", "utf-8", 1, 3, 3, 0, `SELECT session_key, student_id, status, line FROM sessions ORDER BY 1`,
+			[]string{"S1|000123|attended|2", "S2|000124|student_absent|3", "S3|000125|cancelled|4"}},
+		{"bom_crlf.csv", "utf-8", 1, 3, 3, 0, `SELECT session_key, student_id, modality, line FROM sessions ORDER BY 1`,
+			[]string{"S1|000123|in_person|2", "S2|000124|in_person|3", "S3|000125|virtual|4"}},
+		{"utf16.txt", "utf-16le", 1, 3, 3, 0, `SELECT session_key, student_id, subject FROM sessions ORDER BY 1`,
+			[]string{"S1|000123|math", "S2|000124|math", "S3|000125|ela"}},
+		{"windows1252.csv", "windows-1252", 1, 3, 3, 0, `SELECT session_key, tutor_id FROM sessions ORDER BY 1`,
+			[]string{"S1|Renée’s", "S2|T1", "S3|T2"}},
+		{"quoted_newline.csv", "utf-8", 1, 3, 2, 0, `SELECT session_key, replace(tutor_id, chr(10), '\n'), line FROM sessions ORDER BY 1`,
+			[]string{"S1|T1|2", `S2|T1\nsecond line|3`}},
+		{"header_offset.csv", "utf-8", 4, 3, 3, 0, `SELECT session_key, line FROM sessions ORDER BY 1`,
+			[]string{"S1|5", "S2|6", "S3|7"}},
+		{"totals_row.csv", "utf-8", 1, 4, 3, 1, `SELECT count(*), sum(duration_minutes) FROM sessions`,
+			[]string{"3|120"}},
+		{"dates_durations.csv", "utf-8", 1, 7, 6, 0, `SELECT session_key, session_date, CAST(start_time AS VARCHAR), duration_minutes FROM sessions ORDER BY 1`,
+			[]string{"D1|2025-09-03T00:00:00Z|NULL|45", "D2|2025-09-04T00:00:00Z|NULL|45", "D3|2025-09-05T00:00:00Z|NULL|65",
+				"D4|2025-09-11T00:00:00Z|NULL|30", "D5|2025-09-09T00:00:00Z|NULL|30", "D6|2025-09-10T00:00:00Z|15:00:00|40"}},
+		{"names.csv", "utf-8", 1, 1, 1, 0, `SELECT student_id, session_date FROM sessions`,
+			[]string{"0042|2025-09-03T00:00:00Z"}},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, "")
+			res := f.load("acme", "testdata/"+c.file)
+			if res.Status != StatusLoaded {
+				t.Fatalf("status %s: %s", res.Status, res.Message)
+			}
+			if res.Encoding != c.encoding || res.Header != c.header {
+				t.Errorf("encoding %s header line %d, want %s and %d", res.Encoding, res.Header, c.encoding, c.header)
+			}
+			if res.Read != c.read || res.Loaded != c.loaded || res.Skipped != c.skipped {
+				t.Errorf("read %d loaded %d skipped %d, want %d %d %d (rejects %v)", res.Read, res.Loaded, res.Skipped, c.read, c.loaded, c.skipped, res.Rejects)
+			}
+			if got := f.query(c.check); !slices.Equal(got, c.want) {
+				t.Errorf("%s:\n got %q\nwant %q", c.check, got, c.want)
+			}
+			files := f.query(`SELECT rows_read, rows_loaded + rows_rejected + rows_duplicate + rows_skipped FROM files`)
+			if len(files) != 1 || strings.Split(files[0], "|")[0] != strings.Split(files[0], "|")[1] {
+				t.Errorf("files record does not reconcile: %v", files)
+			}
+		})
+	}
+}
+
+func TestRejectsNameLineColumnValueAndReason(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "")
+	res := f.load("acme", "testdata/bad_rows.csv")
+	if res.Read != 8 || res.Loaded != 1 || res.Rejected != 6 || res.Duplicate != 1 {
+		t.Fatalf("read %d loaded %d rejected %d duplicate %d, want 8 1 6 1", res.Read, res.Loaded, res.Rejected, res.Duplicate)
+	}
+	got := f.query(`SELECT line, coalesce(column_name, ''), coalesce(value, ''), reason FROM rejects ORDER BY line`)
+	want := []string{
+		`3|session_date|13/45/2025|session_date "13/45/2025" is not a date hitreflect can read (expected e.g. 2025-09-03, 9/3/2025, 9/3/25, an Excel date number or a timestamp)`,
+		`4|status|?|status "?" is not a known attendance code (known: 0, 1, a, absent, attended, attended session, c, canceled, cancelled, completed, cx, n, …; add it to status_values in the profile)`,
+		`5|student_id||student_id is required but empty`,
+		`6|duration_minutes|-5|duration_minutes "-5" is not a positive number of minutes`,
+		`7|||the row has more values than the header's 11 columns (an unquoted delimiter inside a value?)`,
+		`9|session_id|S1|the same session (S1) appears at line 2 with different values`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("rejects:\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestFileRejectedWhole(t *testing.T) {
+	t.Parallel()
+	cases := []struct{ file, want string }{
+		{"missing_column.csv", `missing required column "student_id" (for student_id) (did you mean "StudentID"?)`},
+		{"empty.csv", "the file is empty"},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, "")
+			res := f.load("acme", "testdata/"+c.file)
+			if res.Status != StatusRejected || !strings.Contains(res.Message, c.want) {
+				t.Fatalf("status %s message %q, want rejected with %q", res.Status, res.Message, c.want)
+			}
+			if n := f.query(`SELECT count(*) FROM sessions`); n[0] != "0" {
+				t.Errorf("a rejected file loaded %s rows", n[0])
+			}
+		})
+	}
+}
+
+func TestLoadingTwiceChangesNothing(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "")
+	first := f.load("acme", "testdata/plain.csv")
+	before := f.query(`SELECT * FROM sessions ORDER BY session_key`)
+	second := f.load("acme", "testdata/plain.csv")
+	if second.Status != StatusSeen || second.FileID != first.FileID {
+		t.Fatalf("second load: %s (file #%d), want already loaded as #%d", second.Status, second.FileID, first.FileID)
+	}
+	if after := f.query(`SELECT * FROM sessions ORDER BY session_key`); !slices.Equal(before, after) {
+		t.Errorf("second load changed sessions")
+	}
+	if n := f.query(`SELECT count(*) FROM files`); n[0] != "1" {
+		t.Errorf("files has %s rows, want 1", n[0])
+	}
+}
+
+const modeSources = `
+  - {name: snap, kind: sessions, provider: acme, connector: {type: local, path: x}, profile: canonical-sessions, load_mode: snapshot}
+  - {name: app, kind: sessions, provider: acme, connector: {type: local, path: x}, profile: canonical-sessions, load_mode: append}
+`
+
+func TestLoadModes(t *testing.T) {
+	t.Parallel()
+	h := "session_id,student_id,session_date,duration_minutes,status\n"
+	t.Run("upsert replaces by key", func(t *testing.T) {
+		f := newFixture(t, modeSources)
+		f.load("acme", write(t, "a.csv", h+"S1,1,2025-09-03,30,attended\nS2,2,2025-09-03,30,attended\n"))
+		r := f.load("acme", write(t, "b.csv", h+"S1,1,2025-09-03,30,attended\nS2,2,2025-09-03,30,student_absent\nS3,3,2025-09-04,30,attended\n"))
+		if r.New != 1 || r.Changed != 1 || r.Unchanged != 1 {
+			t.Errorf("new %d changed %d unchanged %d, want 1 1 1", r.New, r.Changed, r.Unchanged)
+		}
+		if got := f.query(`SELECT session_key, status FROM sessions ORDER BY 1`); !slices.Equal(got, []string{"S1|attended", "S2|student_absent", "S3|attended"}) {
+			t.Errorf("sessions %v", got)
+		}
+	})
+	t.Run("snapshot removes what the provider no longer lists", func(t *testing.T) {
+		f := newFixture(t, modeSources)
+		f.load("snap", write(t, "a.csv", h+"S1,1,2025-09-03,30,attended\nS2,2,2025-09-04,30,attended\nS9,9,2025-10-01,30,attended\n"))
+		r := f.load("snap", write(t, "b.csv", h+"S1,1,2025-09-03,30,attended\nS3,3,2025-09-05,30,attended\n"))
+		if r.Removed != 1 {
+			t.Errorf("removed %d, want 1 (S2; S9 is outside the file's dates)", r.Removed)
+		}
+		if got := f.query(`SELECT session_key FROM sessions ORDER BY 1`); !slices.Equal(got, []string{"S1", "S3", "S9"}) {
+			t.Errorf("sessions %v", got)
+		}
+	})
+	t.Run("append rejects a key already loaded", func(t *testing.T) {
+		f := newFixture(t, modeSources)
+		f.load("app", write(t, "a.csv", h+"S1,1,2025-09-03,30,attended\n"))
+		r := f.load("app", write(t, "b.csv", h+"S1,1,2025-09-03,45,attended\nS2,2,2025-09-03,30,attended\n"))
+		if r.Loaded != 1 || r.Rejected != 1 || !strings.Contains(r.Rejects[0].Reason, "already loaded from file #1 (line 2)") {
+			t.Errorf("loaded %d rejected %d %v", r.Loaded, r.Rejected, r.Rejects)
+		}
+	})
+}

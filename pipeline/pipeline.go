@@ -1,0 +1,200 @@
+// Package pipeline runs hitreflect's stages: fetch files through the
+// connectors, load them into the DuckDB warehouse (pipeline/ingest), and
+// later compute metrics and render reports.
+package pipeline
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/hitreflect/hitreflect/connectors"
+	"github.com/hitreflect/hitreflect/internal/config"
+	"github.com/hitreflect/hitreflect/pipeline/ingest"
+	"github.com/hitreflect/hitreflect/pipeline/profile"
+	"github.com/hitreflect/hitreflect/pipeline/warehouse"
+)
+
+// Setup is a validated config with its profiles and connectors built: every
+// check a typo can fail happens here, before anything runs.
+type Setup struct {
+	Config     *config.Config
+	Profiles   *profile.Set
+	Connectors map[string]connectors.Connector // by source name
+}
+
+// Prepare reads the config at path and builds what it describes.
+func Prepare(path string, reg *connectors.Registry) (*Setup, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	lc, err := config.ParseLocated(path, data)
+	if err != nil {
+		return nil, err
+	}
+	set, err := profile.ForConfig(lc)
+	if err != nil {
+		return nil, err
+	}
+	s := &Setup{Config: lc.Config, Profiles: set, Connectors: map[string]connectors.Connector{}}
+	var errs config.Errors
+	for i, src := range lc.Sources {
+		if src.Connector == nil {
+			continue
+		}
+		c, err := reg.New(src.Connector, filepath.Dir(path))
+		var se *connectors.SettingError
+		switch {
+		case errors.As(err, &se):
+			errs = append(errs, lc.Errorf(fmt.Sprintf("sources[%d].connector.%s", i, se.Key), "%s", se.Msg))
+		case err != nil:
+			errs = append(errs, lc.Errorf(fmt.Sprintf("sources[%d].connector", i), "%v", err))
+		default:
+			s.Connectors[src.Name] = c
+		}
+		if src.LoadMode == "snapshot" && src.Kind != "sessions" {
+			errs = append(errs, lc.Errorf(fmt.Sprintf("sources[%d].load_mode", i), "snapshot mode is for a provider's session files; use upsert or append for %s", src.Kind))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return s, nil
+}
+
+// OpenWarehouse opens the config's warehouse.
+func (s *Setup) OpenWarehouse(ctx context.Context) (*warehouse.Warehouse, error) {
+	return warehouse.Open(ctx, s.Config.WarehousePath())
+}
+
+// IngestOptions narrow and observe an ingest.
+type IngestOptions struct {
+	Source string   // only this source
+	Paths  []string // these files instead of fetching (needs Source)
+	DryRun bool
+	// OnFile is told when a file starts (result nil) and when it ends.
+	OnFile func(source, path string, res *ingest.Result)
+	// OnStage is told each step within a file.
+	OnStage func(source, path, step string)
+}
+
+// SourceResult is what one source's files came to.
+type SourceResult struct {
+	Source string
+	Files  []*ingest.Result
+	Err    error // the source could not be fetched, or a load failed
+}
+
+// Failed says whether the source needs a person's attention.
+func (r SourceResult) Failed() bool {
+	if r.Err != nil {
+		return true
+	}
+	for _, f := range r.Files {
+		if f.Status == ingest.StatusRejected {
+			return true
+		}
+	}
+	return false
+}
+
+// Ingest fetches and loads every source (or one), each file in its own
+// transaction. One source failing does not stop the others.
+func (s *Setup) Ingest(ctx context.Context, w *warehouse.Warehouse, opt IngestOptions) ([]SourceResult, error) {
+	if len(opt.Paths) > 0 && opt.Source == "" {
+		return nil, errors.New("naming files needs --source, to know how to read them")
+	}
+	if opt.Source != "" {
+		if _, ok := s.Config.Source(opt.Source); !ok {
+			return nil, fmt.Errorf("no source %q in the config (sources: %v)", opt.Source, s.Config.SourceNames())
+		}
+	}
+	conn, err := w.DB.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connect to warehouse: %w", err)
+	}
+	defer conn.Close()
+	if !opt.DryRun {
+		if err := syncProviders(ctx, conn, s.Config); err != nil {
+			return nil, err
+		}
+	}
+	tempDir, err := os.MkdirTemp("", "hitreflect-staging-")
+	if err != nil {
+		return nil, fmt.Errorf("create staging folder: %w", err)
+	}
+	defer os.RemoveAll(tempDir)
+
+	var results []SourceResult
+	for _, src := range s.Config.Sources {
+		if opt.Source != "" && src.Name != opt.Source {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return results, err
+		}
+		res := SourceResult{Source: src.Name}
+		paths := opt.Paths
+		if len(paths) == 0 {
+			paths, err = s.Connectors[src.Name].Fetch(ctx, tempDir)
+			if err != nil {
+				res.Err = fmt.Errorf("fetch %s: %w", src.Name, err)
+				results = append(results, res)
+				continue
+			}
+		}
+		prof, _ := s.Profiles.Get(src.Profile)
+		for _, p := range paths {
+			if opt.OnFile != nil {
+				opt.OnFile(src.Name, p, nil)
+			}
+			onStage := func(step string) {
+				if opt.OnStage != nil {
+					opt.OnStage(src.Name, p, step)
+				}
+			}
+			r, err := ingest.Load(ctx, conn, ingest.Request{Config: s.Config, Source: src, Profile: prof, Path: p,
+				TempDir: tempDir, DryRun: opt.DryRun, Stage: onStage})
+			if err != nil {
+				res.Err = err
+				break
+			}
+			res.Files = append(res.Files, r)
+			if opt.OnFile != nil {
+				opt.OnFile(src.Name, p, r)
+			}
+		}
+		results = append(results, res)
+	}
+	return results, nil
+}
+
+// syncProviders keeps the providers table equal to the config's list.
+func syncProviders(ctx context.Context, c *sql.Conn, cfg *config.Config) error {
+	tx, err := c.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("update providers: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM providers`); err != nil {
+		return fmt.Errorf("update providers: %w", err)
+	}
+	for _, p := range cfg.Providers {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO providers VALUES (?, ?, ?, ?, ?)`,
+			p.ID, p.Name, zeroNull(p.Cost.PerStudent), zeroNull(p.Cost.PerHour), zeroNull(p.Cost.Total)); err != nil {
+			return fmt.Errorf("update providers: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+func zeroNull(f float64) any {
+	if f == 0 {
+		return nil
+	}
+	return f
+}

@@ -1,0 +1,166 @@
+// Package warehouse opens the DuckDB file that holds the canonical tables and
+// keeps its schema current with embedded, numbered migrations.
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/marcboeker/go-duckdb"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Warehouse is an open DuckDB warehouse.
+type Warehouse struct {
+	DB   *sql.DB
+	Path string
+}
+
+// Open opens (creating if needed) the warehouse at path and applies pending
+// migrations. The folder is created readable by its owner only and the file
+// is made so, since it holds student records. An empty path opens an
+// in-memory warehouse (dry runs, tests).
+func Open(ctx context.Context, path string) (*Warehouse, error) {
+	if path != "" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("create warehouse folder: %w", err)
+		}
+		if err := os.Chmod(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("restrict warehouse folder: %w", err)
+		}
+	}
+	connector, err := duckdb.NewConnector(path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("open warehouse %s: %w", path, err)
+	}
+	db := sql.OpenDB(connector)
+	w := &Warehouse{DB: db, Path: path}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open warehouse %s: %w", path, err)
+	}
+	if err := w.restrict(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := w.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// restrict makes the warehouse file and its write-ahead log owner-only.
+func (w *Warehouse) restrict() error {
+	if w.Path == "" {
+		return nil
+	}
+	for _, p := range []string{w.Path, w.Path + ".wal"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("restrict %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// Close checkpoints and closes the warehouse.
+func (w *Warehouse) Close() error {
+	if w.Path != "" {
+		_, _ = w.DB.Exec("CHECKPOINT")
+	}
+	if err := w.DB.Close(); err != nil {
+		return err
+	}
+	return w.restrict()
+}
+
+// Migration is one numbered schema change.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// Migrations lists the embedded migrations in order.
+func Migrations() ([]Migration, error) {
+	entries, err := migrations.ReadDir("migrations")
+	if err != nil {
+		return nil, err
+	}
+	var out []Migration
+	for _, e := range entries {
+		name := strings.TrimSuffix(e.Name(), ".sql")
+		num, rest, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration %s: name must be NNN_description.sql", e.Name())
+		}
+		text, err := migrations.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Migration{Version: v, Name: rest, SQL: string(text)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	return out, nil
+}
+
+// SchemaVersion is the newest migration the warehouse has.
+func (w *Warehouse) SchemaVersion(ctx context.Context) (int, error) {
+	var v sql.NullInt64
+	err := w.DB.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&v)
+	return int(v.Int64), err
+}
+
+func (w *Warehouse) migrate(ctx context.Context) error {
+	if _, err := w.DB.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER NOT NULL, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)`); err != nil {
+		return fmt.Errorf("migrate warehouse: %w", err)
+	}
+	current, err := w.SchemaVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate warehouse: %w", err)
+	}
+	all, err := Migrations()
+	if err != nil {
+		return fmt.Errorf("migrate warehouse: %w", err)
+	}
+	if n := len(all); n > 0 && current > all[n-1].Version {
+		return fmt.Errorf("warehouse %s has schema version %d, newer than this hitreflect knows (%d): upgrade hitreflect", w.Path, current, all[n-1].Version)
+	}
+	for _, m := range all {
+		if m.Version <= current {
+			continue
+		}
+		if err := w.apply(ctx, m); err != nil {
+			return fmt.Errorf("migrate warehouse to version %d (%s): %w", m.Version, m.Name, err)
+		}
+	}
+	return nil
+}
+
+func (w *Warehouse) apply(ctx context.Context, m Migration) error {
+	tx, err := w.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name) VALUES (?, ?)`, m.Version, m.Name); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
