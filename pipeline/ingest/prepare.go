@@ -36,7 +36,7 @@ type Prepared struct {
 	// SkipRecords is how many records (non-blank lines) DuckDB's reader must
 	// skip to pass the header: its skip option does not count blank lines.
 	SkipRecords int
-	Headers    []string
+	Headers     []string
 	// QuotedNewlines is set when a quoted value spans lines; DuckDB's parallel
 	// reader cannot pad short rows then, so the read goes single-threaded.
 	QuotedNewlines bool

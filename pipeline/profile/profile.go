@@ -215,7 +215,10 @@ func merge(base, p config.Profile) config.Profile {
 	if p.Kind != "" {
 		out.Kind = p.Kind
 	}
-	for _, pair := range []struct{ dst *string; v string }{
+	for _, pair := range []struct {
+		dst *string
+		v   string
+	}{
 		{&out.Delimiter, p.Delimiter}, {&out.Encoding, p.Encoding}, {&out.DateFormat, p.DateFormat}, {&out.TimeFormat, p.TimeFormat},
 	} {
 		if pair.v != "" {
