@@ -163,3 +163,26 @@ func TestLoadModes(t *testing.T) {
 		}
 	})
 }
+
+// A layout with start and end times and no duration column (and no session id).
+func TestDurationFromStartAndEnd(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, `profiles:
+  startend:
+    kind: sessions
+    date_format: 1/2/06
+    time_format: 3:04 PM
+    columns: {student_id: LASID, session_date: Date, start_time: Begin, end_time: End, status: Status}
+`)
+	f.cfg.Sources[0].Profile = "startend"
+	res := f.load("acme", write(t, "s.tsv", "LASID\tDate\tBegin\tEnd\tStatus\n0042\t9/3/25\t3:45 PM\t4:30 PM\tPresent\n0042\t9/4/25\t3:45 PM\t3:00 PM\tPresent\n"), "startend")
+	if res.Loaded != 1 || res.Rejected != 1 {
+		t.Fatalf("loaded %d rejected %d, want 1 and 1: %v", res.Loaded, res.Rejected, res.Rejects)
+	}
+	if got := f.query(`SELECT session_key, duration_minutes FROM sessions`); !slices.Equal(got, []string{"0042|2025-09-03|15:45:00||45"}) {
+		t.Errorf("sessions %v", got)
+	}
+	if want := "end time 3:00 PM is not after start time 3:45 PM"; res.Rejects[0].Reason != want {
+		t.Errorf("reject %q, want %q", res.Rejects[0].Reason, want)
+	}
+}

@@ -71,9 +71,13 @@ func (l *loader) derive() error {
 	case "sessions":
 		start, end := l.cols.get("start_time"), l.cols.get("end_time")
 		if start.index >= 0 && end.index >= 0 {
+			// A duration the file gives but that cannot be read stays a reject.
+			unreadable := ""
+			if l.cols.get("duration_minutes").index >= 0 {
+				unreadable = " AND duration_minutes__problem IS NULL"
+			}
 			return l.exec(`UPDATE typed SET duration_minutes = end_time__min - start_time__min
-				WHERE duration_minutes IS NULL AND duration_minutes__problem IS NULL
-				  AND end_time__min > start_time__min`)
+				WHERE duration_minutes IS NULL AND end_time__min > start_time__min` + unreadable)
 		}
 	case "assessments":
 		if l.cols.get("test_date").index >= 0 {

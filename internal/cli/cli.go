@@ -1,0 +1,133 @@
+// Package cli is hitreflect's command line. Run returns the exit code and
+// never exits, so every command can be tested in-process:
+// 0 ok, 1 some file or source failed, 2 usage or config error.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/hitreflect/hitreflect/internal/config"
+	"github.com/hitreflect/hitreflect/internal/wiring"
+	"github.com/hitreflect/hitreflect/pipeline"
+)
+
+// Exit codes.
+const (
+	ExitOK     = 0
+	ExitFailed = 1
+	ExitUsage  = 2
+)
+
+// Version is set at build time with -ldflags "-X .../cli.Version=…".
+var Version = "dev"
+
+// exitError carries an exit code out of a command.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+
+func usageErr(format string, args ...any) error {
+	return &exitError{ExitUsage, fmt.Errorf(format, args...)}
+}
+
+// failed reports that the command ran but something needs attention.
+var errFailed = &exitError{ExitFailed, errors.New("")}
+
+// env is what every command shares.
+type env struct {
+	ctx    context.Context
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	bar    *progressbar.ProgressBar // the terminal's progress display, while a file loads
+}
+
+// Run runs hitreflect with args (without the program name).
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:           "hitreflect",
+		Short:         "Tutoring program data, from provider exports to reflection meeting packets",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       Version,
+	}
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &exitError{ExitUsage, fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())}
+	})
+	root.AddCommand(e.ingestCmd(), e.checkCmd(), e.statusCmd(), e.rejectsCmd(), e.demoCmd())
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err.Error() != "" {
+			fmt.Fprintln(stderr, "hitreflect:", ee.err)
+		}
+		return ee.code
+	}
+	var ce config.Errors
+	if errors.As(err, &ce) {
+		fmt.Fprintln(stderr, "hitreflect: the config has problems:")
+		for _, one := range ce {
+			fmt.Fprintln(stderr, "  "+one.Error())
+		}
+		return ExitUsage
+	}
+	if isUsage(err) {
+		fmt.Fprintln(stderr, "hitreflect:", err)
+		return ExitUsage
+	}
+	fmt.Fprintln(stderr, "hitreflect:", err)
+	return ExitFailed
+}
+
+// isUsage recognises cobra's own complaints (unknown command, wrong args).
+func isUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "accepts ", "requires ", "required flag"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// setup reads and checks the config named by --config.
+func (e *env) setup(path string) (*pipeline.Setup, error) {
+	if path == "" {
+		return nil, usageErr("--config is required: the path of your hitreflect.yaml")
+	}
+	s, err := pipeline.Prepare(path, wiring.Connectors())
+	if err != nil {
+		var ce config.Errors
+		if errors.As(err, &ce) {
+			return nil, err
+		}
+		return nil, &exitError{ExitUsage, err}
+	}
+	return s, nil
+}
+
+// isTerminal says whether w is a terminal a progress display can draw on.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

@@ -1,0 +1,138 @@
+package cli
+
+import (
+	"database/sql"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// FileStatus is one row of 'hitreflect status --json'; the field names are stable.
+type FileStatus struct {
+	FileID     int64     `json:"file_id"`
+	Source     string    `json:"source"`
+	Path       string    `json:"path"`
+	Status     string    `json:"status"`
+	Message    string    `json:"message,omitempty"`
+	Read       int64     `json:"rows_read"`
+	Loaded     int64     `json:"rows_loaded"`
+	Rejected   int64     `json:"rows_rejected"`
+	Duplicate  int64     `json:"rows_duplicate"`
+	Skipped    int64     `json:"rows_skipped"`
+	Removed    int64     `json:"rows_removed"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at"`
+}
+
+func (e *env) statusCmd() *cobra.Command {
+	var cfgPath string
+	var asJSON bool
+	var limit int
+	c := &cobra.Command{
+		Use:   "status --config FILE [--json]",
+		Short: "Recent files with their row counts and state",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := e.setup(cfgPath)
+			if err != nil {
+				return err
+			}
+			w, err := s.OpenWarehouse(e.ctx)
+			if err != nil {
+				return err
+			}
+			defer w.Close()
+			rows, err := w.DB.QueryContext(e.ctx, `SELECT file_id, source, path, status, coalesce(message, ''),
+				rows_read, rows_loaded, rows_rejected, rows_duplicate, rows_skipped, rows_removed, started_at, coalesce(finished_at, started_at)
+				FROM files ORDER BY file_id DESC LIMIT ?`, limit)
+			if err != nil {
+				return fmt.Errorf("read files: %w", err)
+			}
+			defer rows.Close()
+			var list []FileStatus
+			for rows.Next() {
+				var f FileStatus
+				if err := rows.Scan(&f.FileID, &f.Source, &f.Path, &f.Status, &f.Message, &f.Read, &f.Loaded,
+					&f.Rejected, &f.Duplicate, &f.Skipped, &f.Removed, &f.StartedAt, &f.FinishedAt); err != nil {
+					return err
+				}
+				list = append(list, f)
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				if list == nil {
+					list = []FileStatus{}
+				}
+				return enc.Encode(list)
+			}
+			if len(list) == 0 {
+				fmt.Fprintln(e.stdout, "No files loaded yet: run hitreflect ingest.")
+				return nil
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintln(tw, "file\tsource\tstatus\tread\tloaded\trejected\tduplicate\tskipped\tloaded at\t path\t")
+			for _, f := range list {
+				fmt.Fprintf(tw, "#%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t %s\t\n", f.FileID, f.Source, f.Status, num(f.Read), num(f.Loaded),
+					num(f.Rejected), num(f.Duplicate), num(f.Skipped), f.StartedAt.Format("2006-01-02 15:04"), f.Path)
+			}
+			return tw.Flush()
+		},
+	}
+	c.Flags().StringVar(&cfgPath, "config", "", "the config file (hitreflect.yaml)")
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON for other programs")
+	c.Flags().IntVar(&limit, "limit", 50, "how many recent files")
+	return c
+}
+
+func (e *env) rejectsCmd() *cobra.Command {
+	var cfgPath, file string
+	c := &cobra.Command{
+		Use:   "rejects --config FILE [--file PATH]",
+		Short: "Rejected rows as CSV (file, line, column, value, reason)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := e.setup(cfgPath)
+			if err != nil {
+				return err
+			}
+			w, err := s.OpenWarehouse(e.ctx)
+			if err != nil {
+				return err
+			}
+			defer w.Close()
+			rows, err := w.DB.QueryContext(e.ctx, `SELECT f.source, f.path, r.line, r.record, coalesce(r.column_name, ''),
+				coalesce(r.field, ''), coalesce(r.value, ''), r.reason
+				FROM rejects r JOIN files f USING (file_id)
+				WHERE ? = '' OR f.path = ? OR f.path LIKE '%/' || ?
+				ORDER BY f.file_id, r.line`, file, file, file)
+			if err != nil {
+				return fmt.Errorf("read rejects: %w", err)
+			}
+			defer rows.Close()
+			out := csv.NewWriter(e.stdout)
+			_ = out.Write([]string{"source", "file", "line", "record", "column", "field", "value", "reason"})
+			for rows.Next() {
+				var src, path, col, field, value, reason string
+				var line, record sql.NullInt64
+				if err := rows.Scan(&src, &path, &line, &record, &col, &field, &value, &reason); err != nil {
+					return err
+				}
+				_ = out.Write([]string{src, path, fmt.Sprint(line.Int64), fmt.Sprint(record.Int64), col, field, value, reason})
+			}
+			out.Flush()
+			if err := out.Error(); err != nil {
+				return err
+			}
+			return rows.Err()
+		},
+	}
+	c.Flags().StringVar(&cfgPath, "config", "", "the config file (hitreflect.yaml)")
+	c.Flags().StringVar(&file, "file", "", "only this file (its path, or its name)")
+	return c
+}
