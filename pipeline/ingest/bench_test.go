@@ -21,7 +21,9 @@ import (
 // and, in the same run, times DuckDB's bare
 // CREATE TABLE t AS SELECT * FROM read_csv(file) of the same file. It reports
 // rows/s, the ratio of the two (target: at most 3) and the process's peak
-// resident memory (target: under 1 GiB).
+// resident memory (target: under 1 GiB). The bare read gets null_padding,
+// the least it needs to get past the file's totals line, which the plain
+// call rejects.
 //
 //	go test ./pipeline/ingest -run XXX -bench LoadMillion -benchtime 1x
 func BenchmarkLoadMillionSessions(b *testing.B) {
@@ -78,7 +80,7 @@ func BenchmarkLoadMillionSessions(b *testing.B) {
 			b.Fatal(err)
 		}
 		start = time.Now()
-		if _, err := bare.DB.ExecContext(ctx, `CREATE TABLE t AS SELECT * FROM read_csv(?)`, path); err != nil {
+		if _, err := bare.DB.ExecContext(ctx, `CREATE TABLE t AS SELECT * FROM read_csv(?, null_padding = true)`, path); err != nil {
 			b.Fatal(err)
 		}
 		bareTime += time.Since(start)
