@@ -18,6 +18,7 @@ import (
 	"github.com/hitreflect/hitreflect/internal/config"
 	"github.com/hitreflect/hitreflect/internal/wiring"
 	"github.com/hitreflect/hitreflect/pipeline"
+	"github.com/hitreflect/hitreflect/pipeline/warehouse"
 )
 
 // Exit codes.
@@ -124,6 +125,19 @@ func (e *env) setup(path string) (*pipeline.Setup, error) {
 		return nil, &exitError{ExitUsage, err}
 	}
 	return s, nil
+}
+
+// open reads the config and opens its warehouse; the caller closes it.
+func (e *env) open(cfgPath string) (*pipeline.Setup, *warehouse.Warehouse, error) {
+	s, err := e.setup(cfgPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	w, err := s.OpenWarehouse(e.ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, w, nil
 }
 
 // isTerminal says whether w is a terminal a progress display can draw on.

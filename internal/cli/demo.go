@@ -38,11 +38,7 @@ The same seed always gives the same district.`,
 			fmt.Fprintf(e.stdout, "  %d schools; %s session rows, %s assessment rows, %s roster rows in %d files [%s]\n",
 				sum.Schools, num(sum.Rows["sessions"]), num(sum.Rows["assessments"]), num(sum.Rows["roster"]), len(sum.Files),
 				time.Since(start).Round(100*time.Millisecond))
-			s, err := e.setup(sum.ConfigPath)
-			if err != nil {
-				return err
-			}
-			w, err := s.OpenWarehouse(e.ctx)
+			s, w, err := e.open(sum.ConfigPath)
 			if err != nil {
 				return err
 			}

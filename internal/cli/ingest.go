@@ -27,11 +27,7 @@ not loaded again. Naming files (with --source) loads those instead of fetching.`
 			if len(args) > 0 && source == "" {
 				return usageErr("naming files needs --source NAME, to know how to read them")
 			}
-			s, err := e.setup(cfgPath)
-			if err != nil {
-				return err
-			}
-			w, err := s.OpenWarehouse(e.ctx)
+			s, w, err := e.open(cfgPath)
 			if err != nil {
 				return err
 			}

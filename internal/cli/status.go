@@ -36,11 +36,7 @@ func (e *env) statusCmd() *cobra.Command {
 		Use:   "status --config FILE [--json]",
 		Short: "Recent files with their row counts and state",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := e.setup(cfgPath)
-			if err != nil {
-				return err
-			}
-			w, err := s.OpenWarehouse(e.ctx)
+			_, w, err := e.open(cfgPath)
 			if err != nil {
 				return err
 			}
@@ -97,11 +93,7 @@ func (e *env) rejectsCmd() *cobra.Command {
 		Use:   "rejects --config FILE [--file PATH]",
 		Short: "Rejected rows as CSV (file, line, column, value, reason)",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := e.setup(cfgPath)
-			if err != nil {
-				return err
-			}
-			w, err := s.OpenWarehouse(e.ctx)
+			_, w, err := e.open(cfgPath)
 			if err != nil {
 				return err
 			}
