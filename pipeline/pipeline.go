@@ -33,15 +33,21 @@ func Prepare(path string, reg *connectors.Registry) (*Setup, error) {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
 	lc, err := config.ParseLocated(path, data)
-	if err != nil {
+	var errs config.Errors
+	if lc == nil {
 		return nil, err
 	}
-	set, err := profile.ForConfig(lc)
 	if err != nil {
+		errs = append(errs, err.(config.Errors)...)
+	}
+	set, err := profile.ForConfig(lc)
+	var perrs config.Errors
+	if errors.As(err, &perrs) {
+		errs = append(errs, perrs...)
+	} else if err != nil {
 		return nil, err
 	}
 	s := &Setup{Config: lc.Config, Profiles: set, Connectors: map[string]connectors.Connector{}}
-	var errs config.Errors
 	for i, src := range lc.Sources {
 		if src.Connector == nil {
 			continue

@@ -45,7 +45,7 @@ func TestConfigErrorsNameFileLineAndKey(t *testing.T) {
 	}{
 		{"unknown key", "school_year: 2025-26", "school_yaer: 2025-26", `/d/c.yaml:2: school_yaer: unknown key "school_yaer"`},
 		{"bad kind", "    kind: sessions", "    kind: session", `/d/c.yaml:12: sources[0].kind: expected one of sessions, assessments, roster, got "session"`},
-		{"unknown provider", "    provider: brightpath\n", "    provider: brightpth\n", `/d/c.yaml:13: sources[0].provider: no provider "brightpth" in providers (known: brightpath)`},
+		{"unknown provider", "    provider: brightpath\n", "    provider: brightpth\n", `/d/c.yaml:13: sources[0].provider: no provider "brightpth" under providers: (known: brightpath)`},
 		{"bad date", "end: 2026-06-05", "end: 06/05/2026", `/d/c.yaml:5`},
 		{"bad load mode", "    profile: canonical-sessions", "    profile: canonical-sessions\n    load_mode: replace", `/d/c.yaml:16: sources[0].load_mode: expected one of upsert, snapshot, append, got "replace"`},
 		{"two costs", "cost: {per_student: 1200}", "cost: {per_student: 1200, per_hour: 40}", `/d/c.yaml:9: providers[0].cost: expected one of per_student, per_hour or total, not several`},

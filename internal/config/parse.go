@@ -97,6 +97,8 @@ func Parse(path string, data []byte) (*Config, error) {
 }
 
 // ParseLocated is Parse that also returns the locator for further checks.
+// When the YAML decodes but does not validate, it returns both the config
+// and the Errors.
 func ParseLocated(path string, data []byte) (*Located, error) {
 	loc := &Locator{file: path}
 	file, err := parser.ParseBytes(data, 0)
@@ -109,10 +111,13 @@ func ParseLocated(path string, data []byte) (*Located, error) {
 		return nil, Errors{yamlError(path, err)}
 	}
 	cfg.applyDefaults()
+	lc := &Located{Config: cfg, Locator: loc}
 	if errs := cfg.validate(loc); len(errs) > 0 {
-		return nil, errs
+		// The config is returned too, so later checks (profiles, connectors)
+		// can add their findings to one report.
+		return lc, errs
 	}
-	return &Located{Config: cfg, Locator: loc}, nil
+	return lc, nil
 }
 
 // yamlError turns a go-yaml error into an *Error with a line.
@@ -287,7 +292,11 @@ func (c *Config) validate(l *Locator) Errors {
 			add(l.Errorf(key+".provider", "expected the id of the provider who sends these sessions"))
 		}
 		if s.Provider != "" && !providers[s.Provider] {
-			add(l.Errorf(key+".provider", "no provider %q in providers (known: %s)", s.Provider, strings.Join(providerIDs(c.Providers), ", ")))
+			known := "no providers are listed"
+			if len(c.Providers) > 0 {
+				known = "known: " + strings.Join(providerIDs(c.Providers), ", ")
+			}
+			add(l.Errorf(key+".provider", "no provider %q under providers: (%s)", s.Provider, known))
 		}
 		if !oneOf(s.LoadMode, LoadModes) {
 			add(l.Errorf(key+".load_mode", "expected one of %s, got %q", strings.Join(LoadModes, ", "), s.LoadMode))

@@ -7,7 +7,8 @@ import (
 	"time"
 )
 
-// apply merges stage into the canonical table under the source's load mode:
+// apply merges the good rows into the canonical table under the source's
+// load mode:
 //   - upsert: rows replace rows with the same natural key;
 //   - snapshot: as upsert, and the provider's rows in the file's date range
 //     that the file no longer has are removed;
@@ -18,48 +19,101 @@ import (
 func (l *loader) apply() error {
 	kind := l.req.Source.Kind
 	table, scope, keyOfWarehouse := targetOf(kind)
-	cols := storedColumns(kind)
-	var scopeArgs []any
+	whereScope, scopeArgs := "true", []any(nil)
 	if scope != "" {
-		scopeArgs = []any{l.req.Source.Provider}
+		whereScope, scopeArgs = scope+" = ?", []any{l.req.Source.Provider}
 	}
+	var existing bool
+	if err := l.q.QueryRowContext(l.ctx, fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM %s WHERE %s)`, table, whereScope), scopeArgs...).Scan(&existing); err != nil {
+		return fmt.Errorf("look for earlier rows: %w", err)
+	}
+	if existing {
+		if err := l.compare(table, whereScope, keyOfWarehouse, scopeArgs); err != nil {
+			return err
+		}
+	} else {
+		n, err := l.count(`SELECT count(*) FROM ` + l.good())
+		if err != nil {
+			return err
+		}
+		l.res.New = n
+	}
+	l.stage("apply: rejects")
+	if err := l.flushRejects(); err != nil {
+		return err
+	}
+	l.res.Loaded = l.res.New + l.res.Changed + l.res.Unchanged
+
+	if l.req.Source.LoadMode == "snapshot" && kind == "sessions" {
+		if err := l.removeAbsent(); err != nil {
+			return err
+		}
+	}
+	if l.res.Changed > 0 {
+		if err := l.exec(fmt.Sprintf(`DELETE FROM %s WHERE %s AND %s IN (SELECT "key" FROM changes WHERE state = 'changed')`,
+			table, whereScope, keyOfWarehouse), scopeArgs...); err != nil {
+			return err
+		}
+	}
+	l.stage("apply: insert")
+	lineExpr, lineJoin, lineArgs, err := l.lineNumbers()
+	if err != nil {
+		return err
+	}
+	write := l.good() // read after compare, which may drop rows
+	if existing {
+		write = `(SELECT * FROM ` + write + ` g WHERE rec IN (SELECT rec FROM changes WHERE state <> 'unchanged'))`
+	}
+	insertCols, selectCols := insertColumns(kind, lineExpr)
+	var args []any
+	if kind == "sessions" {
+		args = append(args, l.req.Source.Provider)
+	}
+	args = append(args, l.fileID)
+	args = append(args, lineArgs...)
+	if err := l.exec(fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s i %s`, table, insertCols, selectCols, write, lineJoin), args...); err != nil {
+		return err
+	}
+	l.stage("apply: dimensions")
+	return l.updateDimensions()
+}
+
+// compare sorts the good rows into new, changed and unchanged against the
+// warehouse; in append mode a key already loaded is rejected.
+func (l *loader) compare(table, whereScope, keyOfWarehouse string, scopeArgs []any) error {
 	var same []string
-	for _, c := range cols {
-		same = append(same, fmt.Sprintf("s.%s IS NOT DISTINCT FROM w.%s", c, c))
+	for _, c := range storedColumns(l.req.Source.Kind) {
+		same = append(same, fmt.Sprintf("g.%s IS NOT DISTINCT FROM w.%s", c, c))
 	}
-	whereScope := "true"
-	if scope != "" {
-		whereScope = scope + " = ?"
-	}
-	if err := l.exec(fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE incoming AS
-		SELECT s.*, CASE WHEN w."key" IS NULL THEN 'new' WHEN %s THEN 'unchanged' ELSE 'changed' END AS state,
+	if err := l.exec(fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE changes AS
+		SELECT g.rec, g."key", CASE WHEN w.file_id IS NULL THEN 'new' WHEN %s THEN 'unchanged' ELSE 'changed' END AS state,
 		       w.file_id AS prior_file, w.line AS prior_line
-		FROM stage s LEFT JOIN (SELECT %s AS "key", * FROM %s WHERE %s) w ON w."key" = s."key"`,
-		strings.Join(same, " AND "), keyOfWarehouse, table, whereScope), scopeArgs...); err != nil {
+		FROM %s g LEFT JOIN (SELECT %s AS wkey, * FROM %s WHERE %s) w ON w.wkey = g."key"`,
+		strings.Join(same, " AND "), l.good(), keyOfWarehouse, table, whereScope), scopeArgs...); err != nil {
 		return err
 	}
 	if l.req.Source.LoadMode == "append" {
 		if err := l.exec(`INSERT INTO bad SELECT rec, NULL, "key",
 			'already loaded from file #' || prior_file || ' (line ' || coalesce(CAST(prior_line AS VARCHAR), '?') || '); append mode adds rows only', NULL
-			FROM incoming WHERE state <> 'new'`); err != nil {
+			FROM changes WHERE state <> 'new'`); err != nil {
 			return err
 		}
-		if err := l.exec(`DELETE FROM incoming WHERE state <> 'new'`); err != nil {
+		if err := l.drop(`SELECT rec FROM changes WHERE state <> 'new'`); err != nil {
+			return err
+		}
+		if err := l.exec(`DELETE FROM changes WHERE state <> 'new'`); err != nil {
 			return err
 		}
 	}
-	if err := l.flushRejects(); err != nil {
-		return err
-	}
-	counts, err := l.q.QueryContext(l.ctx, `SELECT state, count(*) FROM incoming GROUP BY ALL`)
+	rows, err := l.q.QueryContext(l.ctx, `SELECT state, count(*) FROM changes GROUP BY ALL`)
 	if err != nil {
 		return err
 	}
-	for counts.Next() {
+	defer rows.Close()
+	for rows.Next() {
 		var state string
 		var n int64
-		if err := counts.Scan(&state, &n); err != nil {
-			counts.Close()
+		if err := rows.Scan(&state, &n); err != nil {
 			return err
 		}
 		switch state {
@@ -71,35 +125,7 @@ func (l *loader) apply() error {
 			l.res.Unchanged = n
 		}
 	}
-	counts.Close()
-	l.res.Loaded = l.res.New + l.res.Changed + l.res.Unchanged
-
-	if l.req.Source.LoadMode == "snapshot" && kind == "sessions" {
-		if err := l.removeAbsent(); err != nil {
-			return err
-		}
-	}
-	if l.res.Changed > 0 {
-		if err := l.exec(fmt.Sprintf(`DELETE FROM %s WHERE %s AND %s IN (SELECT "key" FROM incoming WHERE state = 'changed')`,
-			table, whereScope, keyOfWarehouse), scopeArgs...); err != nil {
-			return err
-		}
-	}
-	if err := l.lineOffsets(); err != nil {
-		return err
-	}
-	insertCols, selectCols := insertColumns(kind)
-	args := []any{}
-	if kind == "sessions" {
-		args = append(args, l.req.Source.Provider)
-	}
-	args = append(args, l.fileID)
-	if err := l.exec(fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM incoming i
-		ASOF JOIN line_offsets o ON i.rec >= o.rec
-		WHERE state IN ('new', 'changed')`, table, insertCols, selectCols), args...); err != nil {
-		return err
-	}
-	return l.updateDimensions()
+	return rows.Err()
 }
 
 // targetOf gives each kind's table, the column that scopes a source's rows,
@@ -115,11 +141,11 @@ func targetOf(kind string) (table, scope, key string) {
 	}
 }
 
-func insertColumns(kind string) (string, string) {
+func insertColumns(kind, lineExpr string) (string, string) {
 	var ins, sel []string
 	if kind == "sessions" {
-		ins = append(ins, "provider", "session_key")
-		sel = append(sel, "?", `i."key"`)
+		ins = append(ins, "provider")
+		sel = append(sel, "?")
 	}
 	for _, c := range storedColumns(kind) {
 		ins = append(ins, c)
@@ -130,22 +156,20 @@ func insertColumns(kind string) (string, string) {
 		sel = append(sel, "'roster'")
 	}
 	ins = append(ins, "file_id", "line")
-	sel = append(sel, "?", "i.rec + o.line_offset")
+	sel = append(sel, "?", lineExpr)
 	return strings.Join(ins, ", "), strings.Join(sel, ", ")
 }
 
-// lineOffsets writes, for the rowids where it changes, the difference between
-// a row's line in the file and its rowid in raw, so the INSERT can give every
-// row its line with an ASOF join. A plain file has a single offset.
-func (l *loader) lineOffsets() error {
-	if err := l.exec(`CREATE OR REPLACE TEMP TABLE line_offsets (rec BIGINT, line_offset BIGINT)`); err != nil {
-		return err
-	}
+// lineNumbers gives the SQL for each inserted row's line in the file. A
+// plain file's lines are its rowids plus one offset; a file with blank lines
+// inside, quoted line breaks or rows DuckDB rejected gets a table of the
+// rowids where the offset changes, joined with ASOF.
+func (l *loader) lineNumbers() (expr, join string, args []any, err error) {
 	skip := map[int]bool{}
 	for _, s := range l.structural {
 		skip[int(s)] = true
 	}
-	var args []any
+	var breaks []any
 	var rowid int64
 	last := int64(-1 << 62)
 	for i := 0; i < l.prep.Records(); i++ {
@@ -154,23 +178,30 @@ func (l *loader) lineOffsets() error {
 			continue
 		}
 		if off := int64(line) - rowid; off != last {
-			args = append(args, rowid, off)
+			breaks = append(breaks, rowid, off)
 			last = off
 		}
 		rowid++
 	}
-	if len(args) == 0 {
-		args = []any{int64(0), int64(l.prep.HeaderLine + 1)}
+	if len(breaks) <= 2 {
+		off := int64(l.prep.HeaderLine + 1)
+		if len(breaks) == 2 {
+			off = breaks[1].(int64)
+		}
+		return "i.rec + ?", "", []any{off}, nil
+	}
+	if err := l.exec(`CREATE OR REPLACE TEMP TABLE line_offsets (rec BIGINT, line_offset BIGINT)`); err != nil {
+		return "", "", nil, err
 	}
 	const batch = 500
-	for i := 0; i < len(args); i += 2 * batch {
-		end := min(i+2*batch, len(args))
+	for i := 0; i < len(breaks); i += 2 * batch {
+		end := min(i+2*batch, len(breaks))
 		ph := strings.TrimSuffix(strings.Repeat("(?, ?), ", (end-i)/2), ", ")
-		if err := l.exec(`INSERT INTO line_offsets VALUES `+ph, args[i:end]...); err != nil {
-			return err
+		if err := l.exec(`INSERT INTO line_offsets VALUES `+ph, breaks[i:end]...); err != nil {
+			return "", "", nil, err
 		}
 	}
-	return nil
+	return "i.rec + o.line_offset", "ASOF JOIN line_offsets o ON i.rec >= o.rec", nil, nil
 }
 
 // removeAbsent applies snapshot mode: the file is the provider's whole
@@ -178,12 +209,12 @@ func (l *loader) lineOffsets() error {
 // Rows of this file that were rejected still count as present (by session
 // id), so a bad row does not delete its good earlier version.
 func (l *loader) removeAbsent() error {
-	present := `SELECT "key" FROM stage`
+	present := `SELECT "key" FROM ` + l.good()
 	if l.cols.get("session_id").index >= 0 {
 		present += ` UNION ALL SELECT nullif(trim(r_session_id), '') FROM raw`
 	}
 	res, err := l.q.ExecContext(l.ctx, `DELETE FROM sessions WHERE provider = ?
-		AND session_date BETWEEN (SELECT min(session_date) FROM stage) AND (SELECT max(session_date) FROM stage)
+		AND session_date BETWEEN (SELECT min(session_date) FROM `+l.good()+`) AND (SELECT max(session_date) FROM `+l.good()+`)
 		AND session_key NOT IN (SELECT "key" FROM (`+present+`) WHERE "key" IS NOT NULL)`, l.req.Source.Provider)
 	if err != nil {
 		return fmt.Errorf("remove sessions absent from the snapshot: %w", err)
@@ -194,12 +225,12 @@ func (l *loader) removeAbsent() error {
 
 // updateDimensions adds the schools and students the file names.
 func (l *loader) updateDimensions() error {
-	if err := l.exec(`INSERT INTO schools SELECT school_id, max(school_name) FROM stage
+	if err := l.exec(`INSERT INTO schools SELECT school_id, max(school_name) FROM ` + l.good() + `
 		WHERE school_id IS NOT NULL AND school_id NOT IN (SELECT school_id FROM schools) GROUP BY school_id`); err != nil {
 		return err
 	}
 	if err := l.exec(`UPDATE schools SET name = s.name FROM (
-		SELECT school_id, max(school_name) AS name FROM stage WHERE school_name IS NOT NULL GROUP BY school_id) s
+		SELECT school_id, max(school_name) AS name FROM ` + l.good() + ` WHERE school_name IS NOT NULL GROUP BY school_id) s
 		WHERE schools.school_id = s.school_id AND schools.name IS DISTINCT FROM s.name`); err != nil {
 		return err
 	}
@@ -207,7 +238,7 @@ func (l *loader) updateDimensions() error {
 		// Students the roster does not list yet are known from their tests.
 		return l.exec(`INSERT INTO students (student_id, school_id, grade, source, file_id, line)
 			SELECT student_id, arg_max(school_id, test_date), arg_max(grade, test_date), 'assessment', ?, NULL
-			FROM stage WHERE student_id NOT IN (SELECT student_id FROM students) GROUP BY student_id`, l.fileID)
+			FROM `+l.good()+` WHERE student_id NOT IN (SELECT student_id FROM students) GROUP BY student_id`, l.fileID)
 	}
 	return nil
 }

@@ -93,6 +93,9 @@ func BenchmarkLoadMillionSessions(b *testing.B) {
 	b.ReportMetric(float64(res.Read)*float64(b.N)/loadTime.Seconds(), "rows/s")
 	b.ReportMetric(loadTime.Seconds()/bareTime.Seconds(), "ratio-to-bare-read_csv")
 	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
+	for _, st := range res.Steps {
+		b.Logf("  %-20s %v", st.Name, st.Took.Round(time.Millisecond))
+	}
 	b.Logf("loaded %d of %d rows (%d rejected, %d skipped) in %v; bare read_csv %v",
 		res.Loaded, res.Read, res.Rejected, res.Skipped, loadTime/time.Duration(b.N), bareTime/time.Duration(b.N))
 }

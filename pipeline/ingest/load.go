@@ -59,6 +59,13 @@ type Result struct {
 	Rejects        []Reject // the first rejects, for the terminal
 	SeenAt         time.Time
 	Elapsed        time.Duration
+	Steps          []Step // how long each step took
+}
+
+// Step is one step of a load and its time.
+type Step struct {
+	Name string
+	Took time.Duration
 }
 
 // Counts reconcile: Read = Loaded + Rejected + Duplicate + Skipped.
@@ -99,14 +106,23 @@ func Load(ctx context.Context, c *sql.Conn, req Request) (*Result, error) {
 	if req.Now == nil {
 		req.Now = time.Now
 	}
-	stage := req.Stage
-	if stage == nil {
-		stage = func(string) {}
-	}
 	res := &Result{Path: req.Path}
+	// Each step's time is kept in the result; the caller's display is told too.
+	last, lastName := time.Now(), ""
+	stage := func(step string) {
+		now := time.Now()
+		if lastName != "" {
+			res.Steps = append(res.Steps, Step{Name: lastName, Took: now.Sub(last)})
+		}
+		last, lastName = now, step
+		if req.Stage != nil && step != "" {
+			req.Stage(step)
+		}
+	}
+	defer stage("")
 	profHash := profileHash(req.Profile)
 
-	stage("reading")
+	stage("preparing file")
 	prep, err := Prepare(req.Path, req.Profile, req.TempDir)
 	var fileErr *FileError
 	if errors.As(err, &fileErr) {
@@ -241,6 +257,8 @@ type loader struct {
 	structural        []int64 // lines DuckDB could not split into the header's columns
 	structuralRejects []Reject
 	footerRows        []int64 // raw rowids of footer records
+	dataRows          int64   // rows of raw before the footer
+	anyDropped        bool    // dropped has rows
 	skipReasons       map[string]int64
 }
 
@@ -393,26 +411,20 @@ func (l *loader) readRaw() error {
 	for _, r := range footerReason {
 		l.skipReasons[r]++
 	}
-	if err := l.exec(`CREATE OR REPLACE TEMP TABLE footer (rec BIGINT)`); err != nil {
-		return err
-	}
-	for _, r := range l.footerRows {
-		if err := l.exec(`INSERT INTO footer VALUES (?)`, r); err != nil {
-			return err
-		}
-	}
 	n64, err := l.count(`SELECT count(*) FROM raw`)
 	if err != nil {
 		return err
 	}
 	l.res.Read += n64
 	l.res.Skipped += int64(len(l.footerRows))
+	// Footer records are the last rows of raw.
+	l.dataRows = n64 - int64(len(l.footerRows))
 	return nil
 }
 
 // dropScratch frees the staging tables of the connection.
 func (l *loader) dropScratch(c conn) {
-	for _, t := range []string{"raw", "raw_rejects", "raw_scans", "footer", "typed", "bad", "stage", "dups", "incoming", "line_offsets"} {
+	for _, t := range []string{"raw", "raw_rejects", "raw_scans", "typed", "bad", "badrows", "dropped", "repeated", "changes", "line_offsets"} {
 		_, _ = c.ExecContext(context.Background(), "DROP TABLE IF EXISTS temp."+t)
 	}
 	for _, f := range l.cols.fields {

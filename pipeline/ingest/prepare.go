@@ -40,6 +40,9 @@ type Prepared struct {
 	// QuotedNewlines is set when a quoted value spans lines; DuckDB's parallel
 	// reader cannot pad short rows then, so the read goes single-threaded.
 	QuotedNewlines bool
+	// OddSpace is set when the file has no-break spaces, zero-width spaces or
+	// byte-order marks past its start, which ids must be trimmed of.
+	OddSpace bool
 	// dataLines[i] is the line where data record i (after the header) starts.
 	dataLines []int32
 	// Footer are the trailing records that are not data (totals, notes).
@@ -245,8 +248,18 @@ func (p *Prepared) scan() error {
 		inRecord bool
 	)
 	buf := make([]byte, 1<<20)
+	first := true
 	for {
 		n, err := f.Read(buf)
+		chunk := buf[:n]
+		if first {
+			chunk = bytes.TrimPrefix(chunk, []byte{0xEF, 0xBB, 0xBF})
+			first = false
+		}
+		if !p.OddSpace && (bytes.Contains(chunk, []byte{0xC2, 0xA0}) || bytes.Contains(chunk, []byte{0xEF, 0xBB, 0xBF}) ||
+			bytes.Contains(chunk, []byte{0xE2, 0x80, 0x8B})) {
+			p.OddSpace = true // a chunk boundary can split one; then a later chunk or the plain trim decides
+		}
 		for _, c := range buf[:n] {
 			if inQuote {
 				if c == '"' {

@@ -9,138 +9,132 @@ import (
 	"github.com/hitreflect/hitreflect/pipeline/profile"
 )
 
-// buildTyped joins the parsed values back onto the rows: typed has one row
-// per raw record (footer excluded) with every canonical field typed, and for
-// each parsed field its raw text and problem.
+// buildTyped joins the parsed values back onto the rows in one pass: typed
+// has one row per data record (footer excluded) with every canonical field
+// typed, derived fields filled, the natural key, and two flags: __skip (why
+// the row is skipped on purpose) and __bad (some value cannot be loaded).
+// Why a bad row is bad is worked out afterwards, for those rows only.
 func (l *loader) buildTyped() error {
-	var sel, joins, blank []string
+	kind := l.req.Source.Kind
+	// inner computes every value once; outer derives the flags and the key
+	// from them by name.
+	var inner, joins, blank, problems, skips []string
 	var args []any
+	value := map[string]string{}
 	for _, f := range l.cols.fields {
-		name := quoteIdent(f.Name)
 		switch {
 		case f.index >= 0 && needsParsing(f.Type):
-			m := mapTable(f.Name)
-			alias := `"j_` + f.Name + `"`
-			joins = append(joins, fmt.Sprintf("LEFT JOIN %s %s ON %s.raw = r.%s", m, alias, alias, rawCol(f.Name)))
-			sel = append(sel,
-				fmt.Sprintf("%s.val AS %s", alias, name),
-				fmt.Sprintf("%s.problem AS %s", alias, probCol(f.Name)),
-				fmt.Sprintf("%s.skip AS %s", alias, skipCol(f.Name)),
-				fmt.Sprintf("r.%s AS \"%s__raw\"", rawCol(f.Name), f.Name))
-			if f.Type == profile.Date {
-				sel = append(sel, fmt.Sprintf(`%s.win AS "%s__win", %s.school_year AS "%s__year"`, alias, f.Name, alias, f.Name))
-			}
-			if f.Type == profile.Time {
-				sel = append(sel, fmt.Sprintf(`%s.minutes AS "%s__min"`, alias, f.Name))
-			}
-			blank = append(blank, fmt.Sprintf("nullif(trim(r.%s), '') IS NULL", rawCol(f.Name)))
+			j := joinAlias(f.Name)
+			joins = append(joins, fmt.Sprintf("LEFT JOIN %s %s ON %s.raw = r.%s", mapTable(f.Name), j, j, rawCol(f.Name)))
+			value[f.Name] = j + ".val"
+			// The map reads an empty or blank raw value as no value, no problem.
+			inner = append(inner, fmt.Sprintf(`%s.problem IS NOT NULL AS "%s__bad", %s.skip AS "%s__skip", %s.val IS NULL AND %s.problem IS NULL AND %s.skip IS NULL AS "%s__blank"`,
+				j, f.Name, j, f.Name, j, j, j, f.Name))
+			problems = append(problems, fmt.Sprintf(`"%s__bad"`, f.Name))
+			skips = append(skips, fmt.Sprintf(`"%s__skip"`, f.Name))
+			blank = append(blank, fmt.Sprintf(`"%s__blank"`, f.Name))
 		case f.index >= 0:
-			sel = append(sel, fmt.Sprintf("nullif(trim(r.%s), '') AS %s", rawCol(f.Name), name),
-				fmt.Sprintf("r.%s AS \"%s__raw\"", rawCol(f.Name), f.Name))
-			blank = append(blank, fmt.Sprintf("nullif(trim(r.%s), '') IS NULL", rawCol(f.Name)))
+			value[f.Name] = fmt.Sprintf("nullif(%s, '')", l.idExpr("r."+rawCol(f.Name)))
+			blank = append(blank, quoteIdent(f.Name)+" IS NULL")
 		case f.constant != nil:
-			v := parser{kind: l.req.Source.Kind, field: f.Field, prof: l.req.Profile, cfg: l.req.Config}.parse(*f.constant)
+			v := parser{kind: kind, field: f.Field, prof: l.req.Profile, cfg: l.req.Config}.parse(*f.constant)
 			if v.Problem != "" {
 				return fmt.Errorf("profile %s: constant %s", l.req.Profile.Name, v.Problem)
 			}
-			sel = append(sel, fmt.Sprintf("CAST(? AS %s) AS %s", sqlType(f.Type), name))
+			value[f.Name] = fmt.Sprintf("CAST(? AS %s)", sqlType(f.Type))
 			args = append(args, v.Value)
 		default:
-			sel = append(sel, fmt.Sprintf("CAST(NULL AS %s) AS %s", sqlType(f.Type), name))
+			value[f.Name] = fmt.Sprintf("CAST(NULL AS %s)", sqlType(f.Type))
+		}
+	}
+	l.derive(value)
+	var outer, required []string
+	for _, f := range l.cols.fields {
+		if f.Name == "end_time" {
+			continue // only used to work out the duration
+		}
+		inner = append(inner, value[f.Name]+" AS "+quoteIdent(f.Name))
+		outer = append(outer, quoteIdent(f.Name))
+		if f.Required && f.constant == nil { // a constant is never empty
+			required = append(required, quoteIdent(f.Name)+" IS NULL")
 		}
 	}
 	if len(blank) == 0 {
 		blank = []string{"false"}
 	}
-	q := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE typed AS
-		SELECT r.rowid AS rec, %s, (%s) AS __blank
-		FROM raw r %s
-		WHERE r.rowid NOT IN (SELECT rec FROM footer)`,
-		strings.Join(sel, ",\n\t\t"), strings.Join(blank, " AND "), strings.Join(joins, "\n\t\t"))
-	if err := l.exec(q, args...); err != nil {
-		return err
+	skipExpr := "CAST(NULL AS VARCHAR)"
+	if len(skips) > 0 {
+		skipExpr = "coalesce(" + strings.Join(skips, ", ") + ")"
 	}
-	return l.derive()
+	badExpr := strings.Join(append(problems, required...), " OR ")
+	if badExpr == "" {
+		badExpr = "false"
+	}
+	q := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE typed AS
+		SELECT rec, %s,
+		       CASE WHEN %s THEN 'blank row' ELSE %s END AS __skip,
+		       (%s) AS __bad,
+		       %s AS "key"
+		FROM (SELECT r.rowid AS rec, %s FROM raw r %s WHERE r.rowid < ?)`,
+		strings.Join(outer, ", "), strings.Join(blank, " AND "), skipExpr, badExpr, keyExpr(kind),
+		strings.Join(inner, ",\n\t\t\t"), strings.Join(joins, "\n\t\t\t"))
+	args = append(args, l.dataRows)
+	return l.exec(q, args...)
+}
+
+func joinAlias(field string) string { return `"j_` + field + `"` }
+
+// idExpr trims the white space and invisible characters spreadsheets leave
+// around ids, as values.Trim does in Go (TestIDTrimMatchesGo checks they
+// agree). The long form costs three times the plain trim, so it is used only
+// when the file has such characters at all.
+func (l *loader) idExpr(col string) string {
+	if !l.prep.OddSpace {
+		return "trim(" + col + ", ' ' || chr(9))"
+	}
+	return "trim(" + col + ", ' ' || chr(9) || chr(10) || chr(13) || chr(160) || chr(65279) || chr(8203))"
 }
 
 // derive fills what the file leaves out but the rules give: a session's
 // duration from its start and end, an assessment's window and school year
 // from its test date.
-func (l *loader) derive() error {
+func (l *loader) derive(value map[string]string) {
 	switch l.req.Source.Kind {
 	case "sessions":
-		start, end := l.cols.get("start_time"), l.cols.get("end_time")
-		if start.index >= 0 && end.index >= 0 {
-			// A duration the file gives but that cannot be read stays a reject.
-			unreadable := ""
-			if l.cols.get("duration_minutes").index >= 0 {
-				unreadable = " AND duration_minutes__problem IS NULL"
-			}
-			return l.exec(`UPDATE typed SET duration_minutes = end_time__min - start_time__min
-				WHERE duration_minutes IS NULL AND end_time__min > start_time__min` + unreadable)
+		if l.cols.get("start_time").index >= 0 && l.cols.get("end_time").index >= 0 {
+			s, e := joinAlias("start_time"), joinAlias("end_time")
+			value["duration_minutes"] = fmt.Sprintf("coalesce(%s, CASE WHEN %s.minutes > %s.minutes THEN %s.minutes - %s.minutes END)",
+				value["duration_minutes"], e, s, e, s)
 		}
 	case "assessments":
 		if l.cols.get("test_date").index >= 0 {
-			return l.exec(`UPDATE typed SET "window" = coalesce("window", test_date__win),
-				school_year = coalesce(school_year, test_date__year)`)
+			d := joinAlias("test_date")
+			value["window"] = fmt.Sprintf("coalesce(%s, %s.win)", value["window"], d)
+			value["school_year"] = fmt.Sprintf("coalesce(%s, %s.school_year)", value["school_year"], d)
 		}
 	}
-	return nil
 }
 
-// findRejects lists in bad every row that cannot be loaded and why: a value
-// that cannot be read, or a required field that is empty. Blank rows and rows
-// the profile skips (a subject that is not tutored) are counted as skipped.
+// findRejects says why each bad row is bad (a value that cannot be read, a
+// required field that is empty), working on the bad rows alone, and counts
+// the rows skipped on purpose (blank rows, subjects that are not tutored).
 func (l *loader) findRejects() error {
 	if err := l.exec(`CREATE OR REPLACE TEMP TABLE bad (rec BIGINT, field VARCHAR, value VARCHAR, reason VARCHAR, other_rec BIGINT)`); err != nil {
 		return err
 	}
-	var skips []string
-	for _, f := range l.cols.fields {
-		if f.index >= 0 && needsParsing(f.Type) {
-			skips = append(skips, skipCol(f.Name))
-		}
-	}
-	skipExpr := "CAST(NULL AS VARCHAR)"
-	if len(skips) > 0 {
-		skipExpr = "coalesce(" + strings.Join(skips, ", ") + ")"
-	}
-	if err := l.exec(fmt.Sprintf(`ALTER TABLE typed ADD COLUMN __skip VARCHAR`)); err != nil {
+	if err := l.exec(`CREATE OR REPLACE TEMP TABLE dropped (rec BIGINT)`); err != nil {
 		return err
 	}
-	if err := l.exec(fmt.Sprintf(`UPDATE typed SET __skip = CASE WHEN __blank THEN 'blank row' ELSE %s END`, skipExpr)); err != nil {
+	if err := l.exec(`CREATE OR REPLACE TEMP TABLE badrows AS
+		SELECT t.*, r.* FROM typed t JOIN raw r ON r.rowid = t.rec WHERE t.__bad AND t.__skip IS NULL`); err != nil {
 		return err
 	}
-	for _, f := range l.cols.fields {
-		name := quoteIdent(f.Name)
-		if f.index >= 0 && needsParsing(f.Type) {
-			if err := l.exec(fmt.Sprintf(`INSERT INTO bad SELECT rec, ?, "%s__raw", %s, NULL FROM typed
-				WHERE __skip IS NULL AND %s IS NOT NULL`, f.Name, probCol(f.Name), probCol(f.Name)), f.Name); err != nil {
-				return err
-			}
-		}
-		if !f.Required {
-			continue
-		}
-		reason := fmt.Sprintf("%s is required but empty", f.Name)
-		problemClause := ""
-		if f.index >= 0 && needsParsing(f.Type) {
-			problemClause = " AND " + probCol(f.Name) + " IS NULL"
-		}
-		if f.Name == "duration_minutes" && l.cols.get("start_time").index >= 0 && l.cols.get("end_time").index >= 0 {
-			// Derivation failed: say which of start and end is at fault.
-			if err := l.exec(`INSERT INTO bad SELECT rec, 'duration_minutes', NULL,
-				CASE WHEN start_time__min IS NULL OR end_time__min IS NULL
-				     THEN 'duration_minutes is empty and the start or end time is missing, so it cannot be worked out'
-				     ELSE 'end time ' || "end_time__raw" || ' is not after start time ' || "start_time__raw" END, NULL
-				FROM typed WHERE __skip IS NULL AND duration_minutes IS NULL` + problemClause +
-				` AND start_time__problem IS NULL AND end_time__problem IS NULL`); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := l.exec(fmt.Sprintf(`INSERT INTO bad SELECT rec, ?, NULL, ?, NULL FROM typed
-			WHERE __skip IS NULL AND %s IS NULL%s`, name, problemClause), f.Name, reason); err != nil {
+	nBad, err := l.count(`SELECT count(*) FROM badrows`)
+	if err != nil {
+		return err
+	}
+	if nBad > 0 {
+		if err := l.explainBadRows(); err != nil {
 			return err
 		}
 	}
@@ -159,6 +153,47 @@ func (l *loader) findRejects() error {
 		l.res.Skipped += n
 	}
 	return rows.Err()
+}
+
+// explainBadRows writes one line in bad per problem of each bad row.
+func (l *loader) explainBadRows() error {
+	startEnd := l.cols.get("start_time").index >= 0 && l.cols.get("end_time").index >= 0
+	for _, f := range l.cols.fields {
+		if f.index >= 0 && needsParsing(f.Type) {
+			if err := l.exec(fmt.Sprintf(`INSERT INTO bad SELECT b.rec, ?, b.%s, j.problem, NULL
+				FROM badrows b JOIN %s j ON j.raw = b.%s WHERE j.problem IS NOT NULL`,
+				rawCol(f.Name), mapTable(f.Name), rawCol(f.Name)), f.Name); err != nil {
+				return err
+			}
+		}
+		if !f.Required {
+			continue
+		}
+		reason := fmt.Sprintf("'%s is required but empty'", f.Name)
+		if f.Name == "duration_minutes" && startEnd {
+			reason = `CASE WHEN b.start_time IS NULL OR "j_end".val IS NULL
+				THEN 'duration_minutes is empty and the start or end time is missing, so it cannot be worked out'
+				ELSE 'end time ' || trim(b.r_end_time) || ' is not after start time ' || trim(b.r_start_time) END`
+		}
+		// Empty, not unreadable: an unreadable value is explained above.
+		unreadable := "false"
+		if f.index >= 0 && needsParsing(f.Type) {
+			unreadable = fmt.Sprintf("EXISTS (SELECT 1 FROM %s j WHERE j.raw = b.%s AND j.problem IS NOT NULL)", mapTable(f.Name), rawCol(f.Name))
+		}
+		join := ""
+		if f.Name == "duration_minutes" && startEnd {
+			join = ` LEFT JOIN "m_end_time" "j_end" ON "j_end".raw = b.r_end_time`
+			unreadable += ` OR EXISTS (SELECT 1 FROM "m_start_time" j WHERE j.raw = b.r_start_time AND j.problem IS NOT NULL)
+				OR EXISTS (SELECT 1 FROM "m_end_time" j WHERE j.raw = b.r_end_time AND j.problem IS NOT NULL)`
+		}
+		if err := l.exec(fmt.Sprintf(`INSERT INTO bad SELECT b.rec, ?, NULL, %s, NULL FROM badrows b%s
+			WHERE b.%s IS NULL AND NOT (%s)`, reason, join, quoteIdent(f.Name), unreadable), f.Name); err != nil {
+			return err
+		}
+	}
+	// Every bad row must be explained; this guards the accounting.
+	return l.exec(`INSERT INTO bad SELECT rec, NULL, NULL, 'the row could not be read', NULL FROM badrows
+		WHERE rec NOT IN (SELECT rec FROM bad)`)
 }
 
 // keyExpr is each kind's natural key as one text value.
@@ -196,34 +231,57 @@ func canonicalColumns(kind string) []string {
 	return cols
 }
 
-// stageRows keeps the good rows in stage with their natural key, counts exact
-// duplicates, and settles rows that share a key but differ.
+// good selects the rows that can load: not bad, not skipped, and not
+// dropped as a duplicate or a superseded or conflicting version. The usual
+// file drops nothing and is spared the anti-join.
+func (l *loader) good() string {
+	if !l.anyDropped {
+		return `(SELECT * FROM typed WHERE NOT __bad AND __skip IS NULL)`
+	}
+	return `(SELECT * FROM typed WHERE NOT __bad AND __skip IS NULL AND rec NOT IN (SELECT rec FROM dropped))`
+}
+
+// drop adds rows to dropped.
+func (l *loader) drop(query string, args ...any) error {
+	if err := l.exec(`INSERT INTO dropped `+query, args...); err != nil {
+		return err
+	}
+	n, err := l.count(`SELECT count(*) FROM dropped`)
+	l.anyDropped = n > 0
+	return err
+}
+
+// keyExpr must match the sessions table's generated session_key.
+
+// stageRows settles rows of the file that share a natural key: exact
+// duplicates are counted; versions that differ are kept or rejected by kind.
+// Files without repeated keys (the usual case) cost one count.
 func (l *loader) stageRows() error {
+	var n, distinct int64
+	if err := l.q.QueryRowContext(l.ctx, `SELECT count(*), count(DISTINCT "key") FROM typed WHERE NOT __bad AND __skip IS NULL`).Scan(&n, &distinct); err != nil {
+		return fmt.Errorf("count keys: %w", err)
+	}
+	if n == distinct {
+		return nil
+	}
 	kind := l.req.Source.Kind
 	cols := canonicalColumns(kind)
-	if err := l.exec(fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE stage AS
-		SELECT rec, %s AS "key", %s FROM typed t
-		WHERE __skip IS NULL AND NOT EXISTS (SELECT 1 FROM bad b WHERE b.rec = t.rec)`,
-		keyExpr(kind), strings.Join(cols, ", "))); err != nil {
+	if err := l.exec(`CREATE OR REPLACE TEMP TABLE repeated AS SELECT * FROM typed WHERE NOT __bad AND __skip IS NULL
+		AND "key" IN (SELECT "key" FROM typed WHERE NOT __bad AND __skip IS NULL GROUP BY "key" HAVING count(*) > 1)`); err != nil {
 		return err
 	}
 	// Exact duplicates: the same values as an earlier row.
-	if err := l.exec(fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE dups AS
-		SELECT rec FROM (
-			SELECT rec, row_number() OVER (PARTITION BY %s ORDER BY rec) AS n
-			FROM stage WHERE "key" IN (SELECT "key" FROM stage GROUP BY "key" HAVING count(*) > 1)
-		) WHERE n > 1`, strings.Join(cols, ", "))); err != nil {
+	if err := l.drop(fmt.Sprintf(`SELECT rec FROM (
+		SELECT rec, row_number() OVER (PARTITION BY %s ORDER BY rec) AS n FROM repeated) WHERE n > 1`, strings.Join(cols, ", "))); err != nil {
 		return err
 	}
-	dup, err := l.count(`SELECT count(*) FROM dups`)
+	dup, err := l.count(`SELECT count(*) FROM dropped`)
 	if err != nil {
 		return err
 	}
 	l.res.Duplicate = dup
-	if dup > 0 {
-		if err := l.exec(`DELETE FROM stage WHERE rec IN (SELECT rec FROM dups)`); err != nil {
-			return err
-		}
+	if err := l.exec(`DELETE FROM repeated WHERE rec IN (SELECT rec FROM dropped)`); err != nil {
+		return err
 	}
 	// Same key, different values.
 	switch kind {
@@ -232,11 +290,11 @@ func (l *loader) stageRows() error {
 		// first and reject the others, so the provider is asked.
 		if err := l.exec(`INSERT INTO bad SELECT rec, 'session_id', "key",
 			'the same session (' || "key" || ') appears at line {other_line} with different values', first_rec FROM (
-				SELECT rec, "key", first_value(rec) OVER (PARTITION BY "key" ORDER BY rec) AS first_rec FROM stage
+				SELECT rec, "key", first_value(rec) OVER (PARTITION BY "key" ORDER BY rec) AS first_rec FROM repeated
 			) WHERE rec <> first_rec`); err != nil {
 			return err
 		}
-		return l.exec(`DELETE FROM stage WHERE rec IN (SELECT rec FROM bad WHERE other_rec IS NOT NULL)`)
+		return l.drop(`SELECT rec FROM bad WHERE other_rec IS NOT NULL`)
 	case "assessments":
 		// Retests in one window are normal: the latest test counts.
 		return l.supersede(`ORDER BY test_date DESC, rec DESC`, "an earlier test in the same window (the latest counts)")
@@ -245,19 +303,24 @@ func (l *loader) stageRows() error {
 	}
 }
 
-// supersede keeps one row per key, counting the others as skipped.
+// supersede keeps one row per repeated key, counting the others as skipped.
 func (l *loader) supersede(order, reason string) error {
-	n, err := l.count(fmt.Sprintf(`SELECT count(*) FROM (
-		SELECT row_number() OVER (PARTITION BY "key" %s) AS n FROM stage) WHERE n > 1`, order))
-	if err != nil || n == 0 {
+	before, err := l.count(`SELECT count(*) FROM dropped`)
+	if err != nil {
 		return err
 	}
-	if err := l.exec(fmt.Sprintf(`DELETE FROM stage WHERE rec IN (SELECT rec FROM (
-		SELECT rec, row_number() OVER (PARTITION BY "key" %s) AS n FROM stage) WHERE n > 1)`, order)); err != nil {
+	if err := l.drop(fmt.Sprintf(`SELECT rec FROM (
+		SELECT rec, row_number() OVER (PARTITION BY "key" %s) AS n FROM repeated) WHERE n > 1`, order)); err != nil {
 		return err
 	}
-	l.skipReasons[reason] += n
-	l.res.Skipped += n
+	after, err := l.count(`SELECT count(*) FROM dropped`)
+	if err != nil {
+		return err
+	}
+	if n := after - before; n > 0 {
+		l.skipReasons[reason] += n
+		l.res.Skipped += n
+	}
 	return nil
 }
 

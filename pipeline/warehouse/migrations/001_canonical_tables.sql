@@ -75,7 +75,6 @@ CREATE TABLE students (
 
 CREATE TABLE sessions (
     provider         VARCHAR NOT NULL,
-    session_key      VARCHAR NOT NULL,    -- session_id, or derived from student, date, start time, subject
     session_id       VARCHAR,
     student_id       VARCHAR NOT NULL,
     tutor_id         VARCHAR,
@@ -88,7 +87,11 @@ CREATE TABLE sessions (
     modality         VARCHAR,             -- in_person | virtual
     subject          VARCHAR,             -- math | ela | other
     file_id          BIGINT NOT NULL,
-    line             BIGINT
+    line             BIGINT,
+    -- The natural key within a provider: the provider's session id, or, where
+    -- a provider has none, student|date|start time|subject. Computed on read.
+    session_key      VARCHAR GENERATED ALWAYS AS (coalesce(session_id, concat_ws('|', student_id,
+                         CAST(session_date AS VARCHAR), coalesce(CAST(start_time AS VARCHAR), ''), coalesce(subject, '')))) VIRTUAL
 );
 
 CREATE TABLE assessments (
