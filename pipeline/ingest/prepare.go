@@ -293,6 +293,8 @@ func (p *Prepared) scan() error {
 		}
 	}
 	p.dataLines = starts // trimmed to the data records once the header is known
+	// A quoted value may end in a line break, which ids are trimmed of too.
+	p.OddSpace = p.OddSpace || p.QuotedNewlines
 	return nil
 }
 
