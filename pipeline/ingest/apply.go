@@ -38,7 +38,7 @@ func (l *loader) apply() error {
 		}
 		l.res.New = n
 	}
-	l.stage("apply: rejects")
+	l.stage("writing rejects")
 	if err := l.flushRejects(); err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func (l *loader) apply() error {
 			return err
 		}
 	}
-	l.stage("apply: insert")
+	l.stage("writing rows")
 	lineExpr, lineJoin, lineArgs, err := l.lineNumbers()
 	if err != nil {
 		return err
@@ -74,7 +74,7 @@ func (l *loader) apply() error {
 	if err := l.exec(fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s i %s`, table, insertCols, selectCols, write, lineJoin), args...); err != nil {
 		return err
 	}
-	l.stage("apply: dimensions")
+	l.stage("updating schools and students")
 	return l.updateDimensions()
 }
 

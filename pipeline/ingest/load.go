@@ -155,11 +155,12 @@ func Load(ctx context.Context, c *sql.Conn, req Request) (*Result, error) {
 
 	l := &loader{ctx: ctx, q: c, req: req, prep: prep, cols: cols, res: res, stage: stage, skipReasons: map[string]int64{}}
 	defer l.dropScratch(c)
-	// raw is read before the transaction: rows a transaction creates carry
-	// provisional rowids, and raw's rowid must be the record's place in the file.
-	stage("reading rows")
-	if err := l.readRaw(); err != nil {
-		return nil, fmt.Errorf("load %s: reading rows: %w", req.Path, err)
+	// The staging work is scratch and runs before the transaction; only the
+	// warehouse writes are inside it. raw must be: a transaction gives the
+	// rows it creates provisional rowids, and raw's rowid is the record's
+	// place in the file.
+	if err := l.stageFile(); err != nil {
+		return nil, fmt.Errorf("load %s: %w", req.Path, err)
 	}
 	tx, err := c.BeginTx(ctx, nil)
 	if err != nil {
@@ -167,8 +168,9 @@ func Load(ctx context.Context, c *sql.Conn, req Request) (*Result, error) {
 	}
 	defer tx.Rollback()
 	l.q = tx
-	if err := l.run(); err != nil {
-		return nil, fmt.Errorf("load %s: %w", req.Path, err)
+	stage("applying " + req.Source.LoadMode)
+	if err := l.write(); err != nil {
+		return nil, fmt.Errorf("load %s: applying %s: %w", req.Path, req.Source.LoadMode, err)
 	}
 	res.Status = StatusLoaded
 	res.Elapsed = time.Since(start)
@@ -288,23 +290,18 @@ func (l *loader) count(query string, args ...any) (int64, error) {
 	return n.Int64, nil
 }
 
-func (l *loader) run() error {
-	if err := l.q.QueryRowContext(l.ctx, `SELECT nextval('file_ids')`).Scan(&l.fileID); err != nil {
-		return err
-	}
-	l.res.FileID = l.fileID
-	if err := l.addRejects(l.structuralRejects); err != nil {
-		return err
-	}
+// stageFile reads the file into scratch tables and sorts its rows into
+// good, bad (with reasons), skipped and duplicate.
+func (l *loader) stageFile() error {
 	steps := []struct {
 		name string
 		fn   func() error
 	}{
+		{"reading rows", l.readRaw},
 		{"reading values", l.parseValues},
 		{"checking rows", l.buildTyped},
 		{"finding rejects", l.findRejects},
 		{"finding duplicates", l.stageRows},
-		{"applying " + l.req.Source.LoadMode, l.apply},
 	}
 	for _, s := range steps {
 		l.stage(s.name)
@@ -314,6 +311,18 @@ func (l *loader) run() error {
 	}
 	l.res.SkipReasons = l.skipReasons
 	return nil
+}
+
+// write makes the file's changes to the warehouse, inside its transaction.
+func (l *loader) write() error {
+	if err := l.q.QueryRowContext(l.ctx, `SELECT nextval('file_ids')`).Scan(&l.fileID); err != nil {
+		return err
+	}
+	l.res.FileID = l.fileID
+	if err := l.addRejects(l.structuralRejects); err != nil {
+		return err
+	}
+	return l.apply()
 }
 
 // readRaw reads the mapped columns of every record, as text, into raw. The

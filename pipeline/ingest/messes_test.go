@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -184,5 +186,33 @@ func TestDurationFromStartAndEnd(t *testing.T) {
 	}
 	if want := "end time 3:00 PM is not after start time 3:45 PM"; res.Rejects[0].Reason != want {
 		t.Errorf("reject %q, want %q", res.Rejects[0].Reason, want)
+	}
+}
+
+// A load stopped part-way through its writes leaves the warehouse as it was.
+func TestInterruptedLoadLeavesNothing(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "")
+	src, _ := f.cfg.Source("acme")
+	prof, _ := f.set.Get(src.Profile)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err := Load(ctx, f.conn, Request{Config: f.cfg, Source: *src, Profile: prof, Path: "testdata/bad_rows.csv", TempDir: t.TempDir(),
+		Stage: func(step string) {
+			if step == "writing rows" { // the rejects are written; the rows are next
+				cancel()
+			}
+		}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("load returned %v, want it cancelled", err)
+	}
+	for _, table := range []string{"sessions", "rejects", "files", "schools", "students"} {
+		if n := f.query(`SELECT count(*) FROM ` + table); n[0] != "0" {
+			t.Errorf("%s has %s rows after an interrupted load", table, n[0])
+		}
+	}
+	// And the file loads whole afterwards.
+	if res := f.load("acme", "testdata/bad_rows.csv"); res.Loaded != 1 || res.Rejected != 6 {
+		t.Errorf("reload: loaded %d rejected %d", res.Loaded, res.Rejected)
 	}
 }

@@ -40,9 +40,12 @@ type Prepared struct {
 	// QuotedNewlines is set when a quoted value spans lines; DuckDB's parallel
 	// reader cannot pad short rows then, so the read goes single-threaded.
 	QuotedNewlines bool
-	// OddSpace is set when the file has no-break spaces, zero-width spaces or
-	// byte-order marks past its start, which ids must be trimmed of.
+	// OddSpace is set when the file may hold zero-width spaces, byte-order
+	// marks past its start or line breaks inside quotes, which DuckDB's plain
+	// trim leaves on ids.
 	OddSpace bool
+	// HasTab is set when the file has a tab anywhere (in a TSV, the delimiter).
+	HasTab bool
 	// dataLines[i] is the line where data record i (after the header) starts.
 	dataLines []int32
 	// Footer are the trailing records that are not data (totals, notes).
@@ -86,9 +89,9 @@ func (e *FileError) Error() string { return e.File + ": " + e.Reason }
 
 const headerSearchRecords = 50
 
-// Prepare reads path once to hash it and settle its encoding, transcodes it
-// to UTF-8 in tempDir when needed, then scans it for records, the header and
-// the footer.
+// Prepare reads path once to hash it, settle its encoding and find its
+// records; a file that is not UTF-8 is transcoded in tempDir and scanned
+// again. Then it finds the header and the footer.
 func Prepare(path string, p profile.Profile, tempDir string) (*Prepared, error) {
 	prep := &Prepared{Original: path, Path: path}
 	enc, err := prep.hashAndDetect(path, p.Encoding)
@@ -100,10 +103,10 @@ func Prepare(path string, p profile.Profile, tempDir string) (*Prepared, error) 
 		if err := prep.transcode(dec, tempDir); err != nil {
 			return nil, err
 		}
-	}
-	if err := prep.scan(); err != nil {
-		prep.Close()
-		return nil, err
+		if err := prep.scan(); err != nil {
+			prep.Close()
+			return nil, err
+		}
 	}
 	if err := prep.findHeader(p); err != nil {
 		prep.Close()
@@ -139,10 +142,15 @@ func (p *Prepared) hashAndDetect(path, declared string) (string, error) {
 	valid := true
 	var carry []byte
 	buf := make([]byte, 1<<20)
+	// The same pass finds the records, good if the file needs no transcoding.
+	scanner := newRecordScanner()
 	for {
 		n, err := r.Read(buf)
 		if n > 0 {
 			h.Write(buf[:n])
+			if bom == "" || bom == "utf-8" {
+				scanner.feed(buf[:n])
+			}
 			p.Size += int64(n)
 			if valid && !strings.HasPrefix(bom, "utf-16") {
 				chunk := append(carry, buf[:n]...)
@@ -171,6 +179,7 @@ func (p *Prepared) hashAndDetect(path, declared string) (string, error) {
 		valid = false
 	}
 	p.Hash = hex.EncodeToString(h.Sum(nil))
+	p.takeScan(scanner)
 	if p.Size == 0 {
 		return "", &FileError{File: path, Reason: "the file is empty"}
 	}
@@ -233,58 +242,113 @@ func (p *Prepared) transcode(dec transform.Transformer, tempDir string) error {
 	return nil
 }
 
-// scan walks the UTF-8 file once, quote-aware, noting the line where each
-// record starts. Blank lines start no record, as in DuckDB's reader.
+// recordScanner finds, quote-aware, the line where each record starts, as
+// DuckDB's reader splits them: blank lines start no record.
+type recordScanner struct {
+	starts   []int32
+	line     int32
+	inQuote  bool
+	inRecord bool
+	first    bool
+	quotedNL bool
+	oddSpace bool
+	hasTab   bool
+}
+
+func newRecordScanner() *recordScanner { return &recordScanner{line: 1, first: true} }
+
+func (s *recordScanner) feed(buf []byte) {
+	chunk := buf
+	if s.first {
+		chunk = bytes.TrimPrefix(chunk, []byte{0xEF, 0xBB, 0xBF})
+		s.first = false
+	}
+	// Zero-width spaces (E2 80 8B) and marks (EF BB BF): a sequence split
+	// between two chunks is still caught by its first bytes.
+	if !s.oddSpace && (bytes.IndexByte(chunk, 0xEF) >= 0 || bytes.Contains(chunk, []byte{0xE2, 0x80, 0x8B}) ||
+		bytes.HasSuffix(chunk, []byte{0xE2}) || bytes.HasSuffix(chunk, []byte{0xE2, 0x80})) {
+		s.oddSpace = true
+	}
+	if !s.hasTab && bytes.IndexByte(chunk, '\t') >= 0 {
+		s.hasTab = true
+	}
+	for i := 0; i < len(buf); i++ {
+		c := buf[i]
+		if s.inQuote {
+			// Jump to the closing quote; count the line breaks on the way.
+			j := bytes.IndexByte(buf[i:], '"')
+			if j < 0 {
+				n := bytes.Count(buf[i:], []byte{'\n'})
+				s.line += int32(n)
+				s.quotedNL = s.quotedNL || n > 0
+				return
+			}
+			if n := bytes.Count(buf[i:i+j], []byte{'\n'}); n > 0 {
+				s.line += int32(n)
+				s.quotedNL = true
+			}
+			i += j
+			s.inQuote = false
+			continue
+		}
+		switch c {
+		case '\n':
+			s.line++
+			s.inRecord = false
+		case '\r':
+		case '"':
+			s.inQuote = true
+			fallthrough
+		default:
+			if !s.inRecord {
+				s.inRecord = true
+				s.starts = append(s.starts, s.line)
+			}
+			if c != '"' {
+				// Skip to the next quote or line break.
+				j := indexQuoteOrNewline(buf[i:])
+				if j < 0 {
+					return
+				}
+				i += j - 1
+			}
+		}
+	}
+}
+
+// indexQuoteOrNewline finds the first '"' or '\n' in b.
+func indexQuoteOrNewline(b []byte) int {
+	nl := bytes.IndexByte(b, '\n')
+	limit := b
+	if nl >= 0 {
+		limit = b[:nl]
+	}
+	if q := bytes.IndexByte(limit, '"'); q >= 0 {
+		return q
+	}
+	return nl
+}
+
+func (p *Prepared) takeScan(s *recordScanner) {
+	p.dataLines = s.starts // trimmed to the data records once the header is known
+	p.QuotedNewlines = s.quotedNL
+	p.HasTab = s.hasTab
+	// A quoted value may end in a line break, which ids are trimmed of too.
+	p.OddSpace = s.oddSpace || s.quotedNL
+}
+
+// scan walks the (transcoded) UTF-8 file once.
 func (p *Prepared) scan() error {
 	f, err := os.Open(p.Path)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", p.Path, err)
 	}
 	defer f.Close()
-	var (
-		starts   []int32 // line of every record, header and title lines included
-		line     int32   = 1
-		inQuote  bool
-		inRecord bool
-	)
+	s := newRecordScanner()
 	buf := make([]byte, 1<<20)
-	first := true
 	for {
 		n, err := f.Read(buf)
-		chunk := buf[:n]
-		if first {
-			chunk = bytes.TrimPrefix(chunk, []byte{0xEF, 0xBB, 0xBF})
-			first = false
-		}
-		if !p.OddSpace && (bytes.Contains(chunk, []byte{0xC2, 0xA0}) || bytes.Contains(chunk, []byte{0xEF, 0xBB, 0xBF}) ||
-			bytes.Contains(chunk, []byte{0xE2, 0x80, 0x8B})) {
-			p.OddSpace = true // a chunk boundary can split one; then a later chunk or the plain trim decides
-		}
-		for _, c := range buf[:n] {
-			if inQuote {
-				if c == '"' {
-					inQuote = false
-				} else if c == '\n' {
-					line++
-					p.QuotedNewlines = true
-				}
-				continue
-			}
-			switch c {
-			case '\n':
-				line++
-				inRecord = false
-			case '\r':
-			case '"':
-				inQuote = true
-				fallthrough
-			default:
-				if !inRecord {
-					inRecord = true
-					starts = append(starts, line)
-				}
-			}
-		}
+		s.feed(buf[:n])
 		if err == io.EOF {
 			break
 		}
@@ -292,9 +356,7 @@ func (p *Prepared) scan() error {
 			return fmt.Errorf("read %s: %w", p.Path, err)
 		}
 	}
-	p.dataLines = starts // trimmed to the data records once the header is known
-	// A quoted value may end in a line break, which ids are trimmed of too.
-	p.OddSpace = p.OddSpace || p.QuotedNewlines
+	p.takeScan(s)
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hitreflect/hitreflect/pipeline/profile"
+	"github.com/hitreflect/hitreflect/pipeline/values"
 )
 
 // buildTyped joins the parsed values back onto the rows in one pass: typed
@@ -84,16 +85,28 @@ func (l *loader) buildTyped() error {
 
 func joinAlias(field string) string { return `"j_` + field + `"` }
 
-// idExpr trims the white space and invisible characters spreadsheets leave
-// around ids, as values.Trim does in Go (TestIDTrimMatchesGo checks they
-// agree). The long form costs three times the plain trim, so it is used only
-// when the file has such characters at all.
+// idExpr trims ids as values.Trim does (FuzzIDTrimMatchesGo checks that
+// they agree). DuckDB's plain trim removes the Unicode space separators; the
+// long form, three times slower, is needed only when the file holds tabs
+// (not as its delimiter), line breaks inside quotes, zero-width spaces or
+// byte-order marks.
 func (l *loader) idExpr(col string) string {
-	if !l.prep.OddSpace {
-		return "trim(" + col + ", ' ' || chr(9))"
+	if !l.prep.OddSpace && (!l.prep.HasTab || l.prep.Delimiter == '\t') {
+		return "trim(" + col + ")"
 	}
-	return "trim(" + col + ", ' ' || chr(9) || chr(10) || chr(13) || chr(160) || chr(65279) || chr(8203))"
+	return "trim(" + col + ", " + trimmedChars + ")"
 }
+
+// trimmedChars is every character values.IsTrimmed accepts, as SQL.
+var trimmedChars = func() string {
+	var parts []string
+	for r := rune(0); r <= 0xFFFF; r++ {
+		if values.IsTrimmed(r) {
+			parts = append(parts, fmt.Sprintf("chr(%d)", r))
+		}
+	}
+	return strings.Join(parts, " || ")
+}()
 
 // derive fills what the file leaves out but the rules give: a session's
 // duration from its start and end, an assessment's window and school year

@@ -12,16 +12,23 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Problem is why a raw value was not accepted, in words for the data person.
 type Problem string
 
-// Trim removes surrounding white space and the invisible characters spreadsheets leave behind.
+// Trim removes surrounding white space: Unicode space separators (category
+// Zs, which includes the no-break space Excel leaves), tabs, line breaks,
+// zero-width spaces and stray byte-order marks. The loader's SQL trim of ids
+// follows the same rule.
 func Trim(s string) string {
-	return strings.TrimFunc(s, func(r rune) bool {
-		return r == ' ' || r == '\t' || r == '\r' || r == '\n' || r == '\u00a0' || r == '\ufeff' || r == '\u200b'
-	})
+	return strings.TrimFunc(s, IsTrimmed)
+}
+
+// IsTrimmed says whether Trim removes r from the ends of a value.
+func IsTrimmed(r rune) bool {
+	return unicode.Is(unicode.Zs, r) || r == '\t' || r == '\r' || r == '\n' || r == '\u200b' || r == '\ufeff'
 }
 
 // autoDateLayouts are tried in order when a profile names no date format.
