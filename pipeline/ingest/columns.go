@@ -106,14 +106,17 @@ func mapColumns(p profile.Profile, prep *Prepared) (*columnMap, error) {
 	return m, nil
 }
 
-// derivable: duration can come from start and end times.
+// derivable says whether a missing field can be worked out from columns the
+// file does have (see profile.Derivable).
 func derivable(p profile.Profile, field string, index map[string]int) bool {
-	if field != "duration_minutes" {
+	if !profile.Derivable(p.Profile, field) {
 		return false
 	}
-	_, s := index[normalizeHeader(p.Columns["start_time"])]
-	_, e := index[normalizeHeader(p.Columns["end_time"])]
-	return p.Columns["start_time"] != "" && p.Columns["end_time"] != "" && s && e
+	has := func(f string) bool { _, ok := index[normalizeHeader(p.Columns[f])]; return ok }
+	if field == "duration_minutes" {
+		return has("start_time") && has("end_time")
+	}
+	return has("test_date")
 }
 
 func quoteList(items []string, max int) string {

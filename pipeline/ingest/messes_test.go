@@ -216,3 +216,20 @@ func TestInterruptedLoadLeavesNothing(t *testing.T) {
 		t.Errorf("reload: loaded %d rejected %d", res.Loaded, res.Rejected)
 	}
 }
+
+// Without a window column, the window and school year come from the test
+// date and the calendar; a date in no window is a reject that says so.
+func TestWindowFromTestDate(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "")
+	res := f.load("tests", write(t, "a.csv", "student_id,assessment,subject,test_date,scale_score\n1,map_growth,math,2025-09-15,201\n1,map_growth,math,2026-01-20,207\n1,map_growth,math,2025-11-10,204\n"))
+	if res.Loaded != 2 || res.Rejected != 1 {
+		t.Fatalf("loaded %d rejected %d: %v", res.Loaded, res.Rejected, res.Rejects)
+	}
+	if got := f.query(`SELECT school_year, "window", scale_score FROM assessments ORDER BY test_date`); !slices.Equal(got, []string{"2025-26|fall|201", "2025-26|winter|207"}) {
+		t.Errorf("assessments %v", got)
+	}
+	if want := "the file gives no window and test_date 2025-11-10 falls in no testing window of the calendar"; res.Rejects[0].Reason != want || res.Rejects[0].Line != 4 {
+		t.Errorf("reject %+v, want line 4: %s", res.Rejects[0], want)
+	}
+}

@@ -183,6 +183,10 @@ func (l *loader) explainBadRows() error {
 			continue
 		}
 		reason := fmt.Sprintf("'%s is required but empty'", f.Name)
+		if (f.Name == "window" || f.Name == "school_year") && l.cols.get("test_date").index >= 0 {
+			reason = fmt.Sprintf(`CASE WHEN b.test_date IS NULL THEN '%s is empty and there is no test date to work it out from'
+				ELSE 'the file gives no %s and test_date ' || CAST(b.test_date AS VARCHAR) || ' falls in no testing window of the calendar' END`, f.Name, f.Name)
+		}
 		if f.Name == "duration_minutes" && startEnd {
 			reason = `CASE WHEN b.start_time IS NULL OR "j_end".val IS NULL
 				THEN 'duration_minutes is empty and the start or end time is missing, so it cannot be worked out'

@@ -68,8 +68,8 @@ var fields = map[string][]Field{
 		{"grade", Grade, false, "grade at testing, K = 0"},
 		{"assessment", ID, true, "which assessment, e.g. map_growth"},
 		{"subject", Subject, true, "math or ela; other subjects are skipped"},
-		{"school_year", SchoolYear, false, "YYYY-YY; else from the test date"},
-		{"window", Window, false, "fall, winter or spring; else from the test date and calendar"},
+		{"school_year", SchoolYear, true, "YYYY-YY; else from the test date"},
+		{"window", Window, true, "fall, winter or spring; else from the test date and the calendar's windows"},
 		{"test_date", Date, true, "date the test was taken"},
 		{"scale_score", Number, true, "scale score (RIT, i-Ready scale)"},
 		{"percentile", Percentile, false, "national percentile rank, 0-100"},
@@ -337,10 +337,23 @@ func check(l *config.Locator, key string, p config.Profile) config.Errors {
 		_, col := p.Columns[f.Name]
 		_, con := p.Constants[f.Name]
 		_, hc := p.HeaderConstants[f.Name]
-		derivable := f.Name == "duration_minutes" && p.Columns["start_time"] != "" && p.Columns["end_time"] != ""
+		derivable := Derivable(p, f.Name)
 		if !col && !con && !hc && !derivable {
 			add(key+".columns", "expected a column for the required field %s (%s)", f.Name, f.Meaning)
 		}
 	}
 	return errs
+}
+
+// Derivable says whether the loader can work out a field the file lacks: a
+// session's duration from its start and end times, an assessment's window
+// and school year from its test date.
+func Derivable(p config.Profile, field string) bool {
+	switch field {
+	case "duration_minutes":
+		return p.Columns["start_time"] != "" && p.Columns["end_time"] != ""
+	case "window", "school_year":
+		return p.Kind == "assessments" && p.Columns["test_date"] != ""
+	}
+	return false
 }
