@@ -67,7 +67,9 @@ func (e *env) describeCheck(p profile.Profile, r *ingest.Result) {
 	out := e.stdout
 	fmt.Fprintf(out, "File:      %s\n", r.Path)
 	fmt.Fprintf(out, "Profile:   %s (%s)\n", p.Name, p.Kind)
-	fmt.Fprintf(out, "Encoding:  %s; header on line %d\n", r.Encoding, r.Header)
+	if r.Encoding != "" && r.Header > 0 {
+		fmt.Fprintf(out, "Encoding:  %s; header on line %d\n", r.Encoding, r.Header)
+	}
 	if r.Status == ingest.StatusRejected {
 		fmt.Fprintf(out, "Result:    the file would be REJECTED whole: %s\n", r.Message)
 		return
@@ -85,6 +87,9 @@ func (e *env) describeCheck(p profile.Profile, r *ingest.Result) {
 	}
 	if len(r.UnknownColumns) > 0 {
 		fmt.Fprintf(out, "Unused:    %d columns the profile does not map: %s\n", len(r.UnknownColumns), strings.Join(firstN(r.UnknownColumns, 15), ", "))
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(out, "Note:      %s\n", n)
 	}
 	if len(r.Rejects) > 0 {
 		fmt.Fprintln(out, "First rejects:")

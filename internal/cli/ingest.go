@@ -53,6 +53,9 @@ func (e *env) progress() func(source, path string, r *ingest.Result) {
 		}
 		e.clearProgress()
 		fmt.Fprintln(e.stdout, fileLine(source, path, r))
+		for _, n := range r.Notes {
+			fmt.Fprintf(e.stdout, "    note: %s\n", n)
+		}
 		for _, rej := range firstN(r.Rejects, 3) {
 			fmt.Fprintf(e.stdout, "    reject %s\n", rej)
 		}

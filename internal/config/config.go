@@ -137,20 +137,20 @@ type Profile struct {
 	// TimeFormat is a Go layout such as 15:04 or 3:04 PM, or empty for automatic detection.
 	TimeFormat string `yaml:"time_format"`
 	// Columns maps a canonical field to the header that holds it in the file.
-	Columns map[string]string `yaml:"columns"`
+	Columns Codes `yaml:"columns"`
 	// Constants gives a field the same value on every row (assessment: map_growth).
-	Constants map[string]string `yaml:"constants"`
+	Constants Codes `yaml:"constants"`
 	// HeaderConstants gives a field a value decided by which header the file
 	// has: {subject: {Quantile Measure: math, Lexile Measure: ela}}.
-	HeaderConstants map[string]map[string]string `yaml:"header_constants"`
+	HeaderConstants map[string]Codes `yaml:"header_constants"`
 	// StatusValues maps the file's attendance codes to canonical statuses.
-	StatusValues map[string]string `yaml:"status_values"`
+	StatusValues Codes `yaml:"status_values"`
 	// SubjectValues maps the file's subject names to math, ela, other or skip.
-	SubjectValues map[string]string `yaml:"subject_values"`
+	SubjectValues Codes `yaml:"subject_values"`
 	// ModalityValues maps the file's modality values to in_person or virtual.
-	ModalityValues map[string]string `yaml:"modality_values"`
+	ModalityValues Codes `yaml:"modality_values"`
 	// WindowValues maps the file's term names to fall, winter or spring.
-	WindowValues map[string]string `yaml:"window_values"`
+	WindowValues Codes `yaml:"window_values"`
 }
 
 // Date is a calendar day written as YYYY-MM-DD in the config. A value that

@@ -68,3 +68,34 @@ func TestConfigErrorsNameFileLineAndKey(t *testing.T) {
 		})
 	}
 }
+
+// Codes keep their text: YAML would read 1 as a number and 0101 as octal.
+func TestCodesAreReadAsWritten(t *testing.T) {
+	t.Parallel()
+	text := good + `profiles:
+  p:
+    kind: sessions
+    columns: {student_id: "Student ID", school_id: School}
+    status_values:
+      1: attended
+      0: student_absent
+      0101: cancelled
+      P: attended
+      "Tutor Out": tutor_absent
+    constants: {school_id: 0042}
+`
+	cfg, err := Parse("/d/c.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := cfg.Profiles["p"]
+	want := map[string]string{"1": "attended", "0": "student_absent", "0101": "cancelled", "P": "attended", "Tutor Out": "tutor_absent"}
+	for k, v := range want {
+		if p.StatusValues[k] != v {
+			t.Errorf("status_values[%q] = %q, want %q (all: %q)", k, p.StatusValues[k], v, p.StatusValues)
+		}
+	}
+	if p.Constants["school_id"] != "0042" || p.Columns["student_id"] != "Student ID" {
+		t.Errorf("constants %q columns %q", p.Constants, p.Columns)
+	}
+}

@@ -57,6 +57,7 @@ type Result struct {
 	UnknownColumns []string // headers the profile does not map
 	MissingColumns []string // optional mapped columns absent from the file
 	Rejects        []Reject // the first rejects, for the terminal
+	Notes          []string // how some values were read, worth a look
 	SeenAt         time.Time
 	Elapsed        time.Duration
 	Steps          []Step // how long each step took
@@ -129,18 +130,19 @@ func Load(ctx context.Context, c *sql.Conn, req Request) (*Result, error) {
 		return rejectWhole(ctx, c, req, res, prep, profHash, fileErr, start)
 	}
 	if err != nil {
+		if prep != nil {
+			prep.Close()
+		}
 		return nil, err
 	}
 	defer prep.Close()
 	res.Encoding, res.Header = prep.Encoding, prep.HeaderLine
 
 	if !req.DryRun {
-		if seen, at, status, err := alreadySeen(ctx, c, req.Source.Name, prep.Hash, profHash); err != nil {
+		if seen, err := alreadySeen(ctx, c, req.Source.Name, prep.Hash, profHash); err != nil {
 			return nil, err
-		} else if seen > 0 {
-			res.FileID, res.Status, res.SeenAt = seen, StatusSeen, at
-			res.Message = fmt.Sprintf("already %s (file #%d, %s); nothing to do", status, seen, at.Format("2006-01-02 15:04"))
-			return res, nil
+		} else if seen != nil {
+			return seen.result(res), nil
 		}
 	}
 
@@ -186,23 +188,47 @@ func Load(ctx context.Context, c *sql.Conn, req Request) (*Result, error) {
 	return res, nil
 }
 
-// alreadySeen finds an earlier load of the same bytes by the same source under
-// the same profile. A file rejected whole is not retried until the file or
-// its profile changes.
-func alreadySeen(ctx context.Context, c conn, source, hash, profHash string) (int64, time.Time, string, error) {
-	var id int64
-	var at time.Time
-	var status string
-	err := c.QueryRowContext(ctx, `SELECT file_id, started_at, status FROM files
+// earlier is a previous load of the same bytes by the same source under the
+// same profile.
+type earlier struct {
+	fileID  int64
+	at      time.Time
+	status  string
+	message string
+}
+
+// result reports the earlier load: a loaded file has nothing to do; a file
+// rejected whole stays rejected, and is reported so every run until the
+// file or its profile changes.
+func (e *earlier) result(res *Result) *Result {
+	res.FileID, res.SeenAt = e.fileID, e.at
+	when := e.at.Local().Format("2006-01-02 15:04")
+	if e.status == StatusRejected {
+		res.Status = StatusRejected
+		res.Message = fmt.Sprintf("rejected before (file #%d, %s) and unchanged since: %s", e.fileID, when, e.message)
+		return res
+	}
+	res.Status = StatusSeen
+	res.Message = fmt.Sprintf("already loaded (file #%d, %s); nothing to do", e.fileID, when)
+	return res
+}
+
+// alreadySeen finds an earlier load of the same bytes by the same source
+// under the same profile, or nil.
+func alreadySeen(ctx context.Context, c conn, source, hash, profHash string) (*earlier, error) {
+	var e earlier
+	var msg sql.NullString
+	err := c.QueryRowContext(ctx, `SELECT file_id, started_at, status, message FROM files
 		WHERE source = ? AND content_hash = ? AND profile_hash = ? AND status IN ('loaded', 'rejected')
-		ORDER BY file_id DESC LIMIT 1`, source, hash, profHash).Scan(&id, &at, &status)
+		ORDER BY file_id DESC LIMIT 1`, source, hash, profHash).Scan(&e.fileID, &e.at, &e.status, &msg)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, time.Time{}, "", nil
+		return nil, nil
 	}
 	if err != nil {
-		return 0, time.Time{}, "", fmt.Errorf("look up earlier loads: %w", err)
+		return nil, fmt.Errorf("look up earlier loads: %w", err)
 	}
-	return id, at, status, nil
+	e.message = msg.String
+	return &e, nil
 }
 
 // rejectWhole records a file that could not be read at all.
@@ -216,11 +242,10 @@ func rejectWhole(ctx context.Context, c *sql.Conn, req Request, res *Result, pre
 	if req.DryRun || prep == nil {
 		return res, nil
 	}
-	if seen, _, _, err := alreadySeen(ctx, c, req.Source.Name, prep.Hash, profHash); err != nil {
+	if seen, err := alreadySeen(ctx, c, req.Source.Name, prep.Hash, profHash); err != nil {
 		return nil, err
-	} else if seen > 0 {
-		res.FileID = seen
-		return res, nil
+	} else if seen != nil {
+		return seen.result(res), nil
 	}
 	err := c.QueryRowContext(ctx, `INSERT INTO files (file_id, source, kind, provider, path, content_hash, size_bytes,
 		profile, profile_hash, load_mode, status, message, encoding, header_line, started_at, finished_at)
@@ -475,19 +500,22 @@ func (l *loader) parseValues() error {
 		if f.index < 0 || !needsParsing(f.Type) {
 			continue
 		}
-		p := parser{kind: l.req.Source.Kind, field: f.Field, prof: l.req.Profile, cfg: l.req.Config}
-		rows, err := l.q.QueryContext(l.ctx, fmt.Sprintf(`SELECT DISTINCT %s FROM raw WHERE %s IS NOT NULL`, rawCol(f.Name), rawCol(f.Name)))
+		p := profile.Reader{Kind: l.req.Source.Kind, Field: f.Field, Profile: l.req.Profile.Profile, Config: l.req.Config}
+		rows, err := l.q.QueryContext(l.ctx, fmt.Sprintf(`SELECT %s, count(*) FROM raw WHERE %s IS NOT NULL GROUP BY ALL`, rawCol(f.Name), rawCol(f.Name)))
 		if err != nil {
 			return err
 		}
 		var distinct []string
+		rowsOf := map[string]int64{}
 		for rows.Next() {
 			var s string
-			if err := rows.Scan(&s); err != nil {
+			var n int64
+			if err := rows.Scan(&s, &n); err != nil {
 				rows.Close()
 				return err
 			}
 			distinct = append(distinct, s)
+			rowsOf[s] = n
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -505,7 +533,10 @@ func (l *loader) parseValues() error {
 			args := make([]any, 0, 7*(end-i))
 			ph := make([]string, 0, end-i)
 			for _, raw := range distinct[i:end] {
-				v := p.parse(raw)
+				v := p.Read(raw)
+				if v.Note != "" {
+					l.res.Notes = append(l.res.Notes, fmt.Sprintf("%s (%d rows)", v.Note, rowsOf[raw]))
+				}
 				args = append(args, raw, v.Value, nullable(v.Problem), nullable(v.Skip), nullable(v.Window), nullable(v.SchoolYear), v.Minutes)
 				ph = append(ph, "(?, ?, ?, ?, ?, ?, ?)")
 			}

@@ -93,6 +93,7 @@ func TestFileRejectedWhole(t *testing.T) {
 	cases := []struct{ file, want string }{
 		{"missing_column.csv", `missing required column "student_id" (for student_id) (did you mean "StudentID"?)`},
 		{"empty.csv", "the file is empty"},
+		{"unclosed_quote.csv", "a quote opened on line 3 is never closed"},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
@@ -206,6 +207,13 @@ func TestInterruptedLoadLeavesNothing(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("load returned %v, want it cancelled", err)
 	}
+	// Cancelling may close the pinned connection; look through a new one.
+	conn, err := f.wh.DB.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	f.conn = conn
 	for _, table := range []string{"sessions", "rejects", "files", "schools", "students"} {
 		if n := f.query(`SELECT count(*) FROM ` + table); n[0] != "0" {
 			t.Errorf("%s has %s rows after an interrupted load", table, n[0])
@@ -231,5 +239,23 @@ func TestWindowFromTestDate(t *testing.T) {
 	}
 	if want := "the file gives no window and test_date 2025-11-10 falls in no testing window of the calendar"; res.Rejects[0].Reason != want || res.Rejects[0].Line != 4 {
 		t.Errorf("reject %+v, want line 4: %s", res.Rejects[0], want)
+	}
+}
+
+// A file rejected whole stays reported as rejected on later runs, and an
+// empty file is recorded like any other.
+func TestRejectedFileIsReportedAgain(t *testing.T) {
+	t.Parallel()
+	for _, file := range []string{"testdata/missing_column.csv", "testdata/empty.csv"} {
+		f := newFixture(t, "")
+		first := f.load("acme", file)
+		again := f.load("acme", file)
+		if first.Status != StatusRejected || again.Status != StatusRejected || again.FileID != first.FileID ||
+			!strings.Contains(again.Message, "rejected before") || !strings.Contains(again.Message, first.Message) {
+			t.Errorf("%s: first %s #%d %q, again %s #%d %q", file, first.Status, first.FileID, first.Message, again.Status, again.FileID, again.Message)
+		}
+		if n := f.query(`SELECT count(*) FROM files WHERE status = 'rejected'`); n[0] != "1" {
+			t.Errorf("%s: %s rejected files recorded, want 1", file, n[0])
+		}
 	}
 }

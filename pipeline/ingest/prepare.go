@@ -48,6 +48,8 @@ type Prepared struct {
 	HasTab bool
 	// dataLines[i] is the line where data record i (after the header) starts.
 	dataLines []int32
+	// unclosedQuote is the line of a quote that is never closed, if any.
+	unclosedQuote int
 	// Footer are the trailing records that are not data (totals, notes).
 	Footer []FooterRecord
 	temp   string
@@ -95,6 +97,10 @@ const headerSearchRecords = 50
 func Prepare(path string, p profile.Profile, tempDir string) (*Prepared, error) {
 	prep := &Prepared{Original: path, Path: path}
 	enc, err := prep.hashAndDetect(path, p.Encoding)
+	var fe *FileError
+	if errors.As(err, &fe) {
+		return prep, err // hashed, so the rejection can be recorded
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -108,9 +114,12 @@ func Prepare(path string, p profile.Profile, tempDir string) (*Prepared, error) 
 			return nil, err
 		}
 	}
+	if prep.unclosedQuote > 0 {
+		return prep, &FileError{File: path, Reason: fmt.Sprintf(
+			"a quote opened on line %d is never closed, so everything after it would read as one value; fix or remove that quote", prep.unclosedQuote)}
+	}
 	if err := prep.findHeader(p); err != nil {
-		prep.Close()
-		return nil, err
+		return prep, err // the caller records the rejection, then closes
 	}
 	prep.findFooter(p)
 	return prep, nil
@@ -251,6 +260,7 @@ type recordScanner struct {
 	inRecord bool
 	first    bool
 	quotedNL bool
+	quoteAt  int32 // line where the open quote started
 	oddSpace bool
 	hasTab   bool
 }
@@ -298,6 +308,7 @@ func (s *recordScanner) feed(buf []byte) {
 		case '\r':
 		case '"':
 			s.inQuote = true
+			s.quoteAt = s.line
 			fallthrough
 		default:
 			if !s.inRecord {
@@ -330,6 +341,9 @@ func indexQuoteOrNewline(b []byte) int {
 }
 
 func (p *Prepared) takeScan(s *recordScanner) {
+	if s.inQuote {
+		p.unclosedQuote = int(s.quoteAt)
+	}
 	p.dataLines = s.starts // trimmed to the data records once the header is known
 	p.QuotedNewlines = s.quotedNL
 	p.HasTab = s.hasTab

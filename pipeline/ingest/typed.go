@@ -38,7 +38,7 @@ func (l *loader) buildTyped() error {
 			value[f.Name] = fmt.Sprintf("nullif(%s, '')", l.idExpr("r."+rawCol(f.Name)))
 			blank = append(blank, quoteIdent(f.Name)+" IS NULL")
 		case f.constant != nil:
-			v := parser{kind: kind, field: f.Field, prof: l.req.Profile, cfg: l.req.Config}.parse(*f.constant)
+			v := profile.Reader{Kind: kind, Field: f.Field, Profile: l.req.Profile.Profile, Config: l.req.Config}.Read(*f.constant)
 			if v.Problem != "" {
 				return fmt.Errorf("profile %s: constant %s", l.req.Profile.Name, v.Problem)
 			}

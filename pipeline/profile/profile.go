@@ -167,25 +167,47 @@ func ForConfig(lc *config.Located) (*Set, error) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	for _, name := range names {
-		p := lc.Profiles[name]
+	// resolve settles a profile after the one it extends, whatever the order
+	// of their names; a chain that comes back on itself is an error.
+	state := map[string]int{} // 1 resolving, 2 done
+	var resolve func(name string) bool
+	resolve = func(name string) bool {
+		p, own := lc.Profiles[name]
+		if !own || state[name] == 2 {
+			_, ok := set.profiles[name]
+			return ok
+		}
 		key := "profiles." + name
+		if state[name] == 1 {
+			errs = append(errs, lc.Errorf(key+".extends", "profile %q extends itself through a chain of extends", name))
+			return false
+		}
+		state[name] = 1
+		defer func() { state[name] = 2 }()
 		if p.Extends != "" {
-			base, ok := set.profiles[p.Extends]
-			if !ok {
-				errs = append(errs, lc.Errorf(key+".extends", "no profile %q to extend (known: %s)", p.Extends, strings.Join(set.Names(), ", ")))
-				continue
+			if !resolve(p.Extends) {
+				if _, known := set.profiles[p.Extends]; !known && lc.Profiles[p.Extends].Kind == "" && lc.Profiles[p.Extends].Extends == "" {
+					errs = append(errs, lc.Errorf(key+".extends", "no profile %q to extend (known: %s)", p.Extends, strings.Join(set.Names(), ", ")))
+				}
+				return false
 			}
-			p = merge(base.Profile, p)
+			p = merge(set.profiles[p.Extends].Profile, p)
 		}
 		set.profiles[name] = Profile{Name: name, Profile: p}
-		errs = append(errs, check(lc.Locator, key, p)...)
+		errs = append(errs, check(lc.Locator, lc.Config, key, p)...)
+		return true
+	}
+	failed := map[string]bool{}
+	for _, name := range names {
+		if !resolve(name) {
+			failed[name] = true
+		}
 	}
 	for i, src := range lc.Sources {
 		key := fmt.Sprintf("sources[%d].profile", i)
 		p, ok := set.profiles[src.Profile]
 		if !ok {
-			if src.Profile != "" {
+			if src.Profile != "" && !failed[src.Profile] {
 				errs = append(errs, lc.Errorf(key, "no profile %q (built-in: %s; or add it under profiles:)", src.Profile, strings.Join(builtinNames(), ", ")))
 			}
 			continue
@@ -274,7 +296,7 @@ func contains(list []string, v string) bool {
 }
 
 // check validates one profile's settings against the canonical fields of its kind.
-func check(l *config.Locator, key string, p config.Profile) config.Errors {
+func check(l *config.Locator, cfg *config.Config, key string, p config.Profile) config.Errors {
 	var errs config.Errors
 	add := func(k, format string, args ...any) { errs = append(errs, l.Errorf(k, format, args...)) }
 	if p.Kind == "" {
@@ -297,14 +319,26 @@ func check(l *config.Locator, key string, p config.Profile) config.Errors {
 			add(key+".columns."+field, "expected the header of the column holding %s", field)
 		}
 	}
-	for field := range p.Constants {
-		if !known(field) {
-			add(key+".constants."+field, "%q is not a %s field (fields: %s)", field, p.Kind, fieldNames())
+	// Constants are read as a file's cell would be, so a bad one fails here
+	// rather than at load time.
+	readConstant := func(k, field, v string) {
+		f, ok := FieldByName(p.Kind, field)
+		if !ok {
+			add(k, "%q is not a %s field (fields: %s)", field, p.Kind, fieldNames())
+			return
+		}
+		if r := (Reader{Kind: p.Kind, Field: f, Profile: p, Config: cfg}).Read(v); r.Problem != "" {
+			add(k, "%s", r.Problem)
+		} else if r.Skip != "" {
+			add(k, "a constant that skips every row: %s", r.Skip)
 		}
 	}
-	for field := range p.HeaderConstants {
-		if !known(field) {
-			add(key+".header_constants."+field, "%q is not a %s field (fields: %s)", field, p.Kind, fieldNames())
+	for _, field := range sortedNames(p.Constants) {
+		readConstant(key+".constants."+field, field, p.Constants[field])
+	}
+	for _, field := range sortedNames(p.HeaderConstants) {
+		for _, header := range sortedNames(p.HeaderConstants[field]) {
+			readConstant(key+".header_constants."+field+"."+header, field, p.HeaderConstants[field][header])
 		}
 	}
 	checkValues := func(name string, m map[string]string, allowed []string) {
@@ -356,4 +390,13 @@ func Derivable(p config.Profile, field string) bool {
 		return p.Kind == "assessments" && p.Columns["test_date"] != ""
 	}
 	return false
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -20,7 +20,7 @@ func TestBuiltinProfilesAreValid(t *testing.T) {
 	}
 	for _, name := range set.Names() {
 		p, _ := set.Get(name)
-		if errs := check(&config.Locator{}, "profiles."+name, p.Profile); len(errs) > 0 {
+		if errs := check(&config.Locator{}, nil, "profiles."+name, p.Profile); len(errs) > 0 {
 			t.Errorf("%s: %v", name, errs)
 		}
 	}
@@ -38,6 +38,7 @@ profiles:
     extends: canonical-sessions
     columns: {student_number: Student}
     status_values: {P: present}
+    constants: {group_size: four}
 `
 	lc, err := config.ParseLocated("/c.yaml", []byte(text))
 	if err != nil {
@@ -47,10 +48,50 @@ profiles:
 	for _, want := range []string{
 		`/c.yaml:9: profiles.mine.columns.student_number: "student_number" is not a sessions field`,
 		`/c.yaml:10: profiles.mine.status_values.P: expected one of attended, student_absent, tutor_absent, cancelled, got "present"`,
+		`/c.yaml:11: profiles.mine.constants.group_size: group_size "four" is not a whole number`,
 		`/c.yaml:5: sources[1].profile: profile "nwea-map-cdf" reads assessments files but the source is kind roster`,
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("errors:\n%v\nwant one containing:\n%s", err, want)
 		}
+	}
+}
+
+// A profile may extend another of the config's own, named in any order.
+func TestExtendsResolvesInAnyOrder(t *testing.T) {
+	t.Parallel()
+	text := `district: D
+providers: [{id: p}]
+sources:
+  - {name: s, kind: sessions, provider: p, connector: {type: local, path: x}, profile: a-child}
+profiles:
+  a-child:
+    extends: z-base
+    date_format: 1/2/06
+  z-base:
+    extends: canonical-sessions
+    status_values: {Y: attended}
+  loop-a: {extends: loop-b}
+  loop-b: {extends: loop-a}
+`
+	lc, err := config.ParseLocated("/c.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ForConfig(lc)
+	if err == nil || !strings.Contains(err.Error(), "extends itself") {
+		t.Fatalf("a loop of extends was not reported: %v", err)
+	}
+	if strings.Contains(err.Error(), "a-child") || strings.Contains(err.Error(), "z-base") {
+		t.Errorf("a good chain was reported: %v", err)
+	}
+	lc.Profiles = map[string]config.Profile{"a-child": lc.Profiles["a-child"], "z-base": lc.Profiles["z-base"]}
+	set, err := ForConfig(lc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := set.Get("a-child")
+	if p.Kind != "sessions" || p.DateFormat != "1/2/06" || p.StatusValues["Y"] != "attended" || p.Columns["student_id"] != "student_id" {
+		t.Errorf("a-child resolved to %+v", p.Profile)
 	}
 }

@@ -7,7 +7,6 @@ package values
 import (
 	"fmt"
 	"math"
-	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -290,8 +289,8 @@ func Grade(raw string) (int64, Problem) {
 			g, err = int(f), nil
 		}
 	}
-	if err != nil || g < -1 || g > 13 {
-		return 0, "is not a grade (expected K or 1-12)"
+	if err != nil || g < -1 || g > 12 {
+		return 0, "is not a grade (expected PK, K or 1-12)"
 	}
 	return int64(g), ""
 }
@@ -340,28 +339,56 @@ func SchoolYearOf(d time.Time) string {
 	return fmt.Sprintf("%d-%02d", start, (start+1)%100)
 }
 
-// Lookup maps a raw code to a canonical value through a profile's map,
-// whose keys may be globs (Math*), matched without regard to case; the most
-// specific match (fewest wildcards, longest) wins, so "*" can be a catch-all.
+// Lookup maps a raw code to a canonical value through a profile's map.
+// Keys match without regard to case or surrounding space, and may be
+// patterns where * stands for any text (slashes included) and ? for one
+// character. An exact key wins over a pattern; among patterns the one with
+// the most literal characters wins, so "Science*" beats a catch-all "*".
 func Lookup(raw string, m map[string]string) (string, bool) {
 	s := strings.ToLower(Trim(raw))
-	best, bestScore := "", -1
+	best, bestScore, bestKey := "", -1, ""
 	for k, v := range m {
 		key := strings.ToLower(Trim(k))
 		score := -1
-		if key == s {
-			score = 1 << 20
-		} else if ok, err := path.Match(key, s); err == nil && ok {
-			score = len(key) - 100*strings.Count(key, "*")
-			if score < 0 {
-				score = 0
-			}
+		switch {
+		case key == s:
+			score = 1 << 30
+		case strings.ContainsAny(key, "*?") && globMatch(key, s):
+			score = len(key) - strings.Count(key, "*") - strings.Count(key, "?")
 		}
-		if score > bestScore || (score == bestScore && score >= 0 && v < best) {
-			best, bestScore = v, score
+		// Ties (equally specific patterns) go to the smaller key, so the
+		// result never depends on map order.
+		if score > bestScore || (score == bestScore && score >= 0 && key < bestKey) {
+			best, bestScore, bestKey = v, score, key
 		}
 	}
 	return best, bestScore >= 0
+}
+
+// globMatch matches s against a pattern of literal text, * and ?.
+func globMatch(pattern, s string) bool {
+	p, t := []rune(pattern), []rune(s)
+	star, match := -1, 0
+	i, j := 0, 0
+	for j < len(t) {
+		switch {
+		case i < len(p) && (p[i] == '?' || p[i] == t[j]):
+			i++
+			j++
+		case i < len(p) && p[i] == '*':
+			star, match = i, j
+			i++
+		case star >= 0:
+			i, match = star+1, match+1
+			j = match
+		default:
+			return false
+		}
+	}
+	for i < len(p) && p[i] == '*' {
+		i++
+	}
+	return i == len(p)
 }
 
 // DefaultStatuses are the attendance codes understood without a profile map.
@@ -410,7 +437,7 @@ func Describe(layout string) string {
 	r := strings.NewReplacer(
 		"2006", "YYYY", "06", "YY",
 		"January", "Month", "Jan", "Mon",
-		"01", "MM", "02", "DD", "15", "HH", "04", "mm", "05", "ss",
+		"01", "MM", "02", "DD", "15", "HH", "03", "hh", "04", "mm", "05", "ss",
 		"PM", "AM/PM", "pm", "am/pm", "MST", "zone", "Z07:00", "±hh:mm", "-0700", "±hhmm",
 	)
 	out := r.Replace(layout)

@@ -73,14 +73,17 @@ func TestMinutesClockAndCodes(t *testing.T) {
 			t.Errorf("Grade(%q) = %d %q, want %d", raw, got, p, want)
 		}
 	}
-	subjects := map[string]string{"Math*": "math", "Reading*": "ela", "*": "skip"}
-	for raw, want := range map[string]string{"Math K-12": "math", "Reading K-2": "ela", "Science K-12": "skip", "reading": "ela"} {
+	subjects := map[string]string{"Math*": "math", "Reading*": "ela", "*": "other", "Science*": "skip", "ela/*": "ela", "m?th": "math"}
+	for raw, want := range map[string]string{"Math K-12": "math", "Reading K-2": "ela", "Science K-12": "skip", "Science Lab": "skip", "reading": "ela",
+		"Reading/Writing": "ela", "ELA/Reading": "ela", "Art": "other", "MATH": "math", "muth": "math"} {
 		if got, ok := Lookup(raw, subjects); !ok || got != want {
 			t.Errorf("Lookup(%q) = %q, want %q", raw, got, want)
 		}
 	}
-	if got := Describe("1/2/06 3:04 PM"); got != "M/D/YY h:mm AM/PM" {
-		t.Errorf("Describe = %q", got)
+	for layout, want := range map[string]string{"1/2/06 3:04 PM": "M/D/YY h:mm AM/PM", "01/02/2006": "MM/DD/YYYY", "03:04 PM": "hh:mm AM/PM", "2006-01-02 15:04": "YYYY-MM-DD HH:mm"} {
+		if got := Describe(layout); got != want {
+			t.Errorf("Describe(%q) = %q, want %q", layout, got, want)
+		}
 	}
 }
 

@@ -1,0 +1,176 @@
+package profile
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hitreflect/hitreflect/internal/config"
+	"github.com/hitreflect/hitreflect/pipeline/values"
+)
+
+// Value is what one raw cell becomes under a profile.
+type Value struct {
+	Value   any    // canonical value as text DuckDB casts ("2025-09-03", "15:30:00", 45, "attended"); nil for empty
+	Problem string // non-empty when the raw value cannot be read
+	Skip    string // non-empty when rows with this value are skipped on purpose
+	Note    string // non-empty when the value was read, but a person may want to know how
+	// For dates: the testing window and school year the date falls in.
+	Window     string
+	SchoolYear string
+	Minutes    any // for times: minutes after midnight
+}
+
+// Reader reads the raw values of one field of one kind of file under a
+// profile. The loader calls it once per distinct raw value; the config check
+// calls it on constants.
+type Reader struct {
+	Kind    string
+	Field   Field
+	Profile config.Profile
+	Config  *config.Config
+}
+
+// Read reads one raw value.
+func (p Reader) Read(raw string) Value {
+	s := values.Trim(raw)
+	if s == "" {
+		return Value{}
+	}
+	quoted := fmt.Sprintf("%s %q", p.Field.Name, s)
+	bad := func(problem values.Problem) Value { return Value{Problem: quoted + " " + string(problem)} }
+	switch p.Field.Type {
+	case Date:
+		d, problem := values.Date(s, p.Profile.DateFormat, location(p.Config))
+		if problem != "" {
+			return bad(problem)
+		}
+		return Value{Value: d.Format("2006-01-02"), Window: windowOf(p.Config, d), SchoolYear: values.SchoolYearOf(d)}
+	case Time:
+		m, problem := values.Clock(s, p.Profile.TimeFormat)
+		if problem != "" {
+			return bad(problem)
+		}
+		secs := int(m*60 + 0.5)
+		return Value{Value: fmt.Sprintf("%02d:%02d:%02d", secs/3600, secs/60%60, secs%60), Minutes: m}
+	case Minutes:
+		m, problem := values.Minutes(s)
+		if problem != "" {
+			return bad(problem)
+		}
+		return Value{Value: m}
+	case Number:
+		f, problem := values.Number(s)
+		if problem != "" {
+			return bad(problem)
+		}
+		return Value{Value: f}
+	case Percentile:
+		f, problem := values.Percentile(s)
+		if problem != "" {
+			return bad(problem)
+		}
+		return Value{Value: f}
+	case Integer:
+		n, problem := values.Integer(s)
+		if problem != "" {
+			return bad(problem)
+		}
+		return Value{Value: n}
+	case Grade:
+		g, problem := values.Grade(s)
+		if problem != "" {
+			return bad(problem)
+		}
+		return Value{Value: g}
+	case Flag:
+		b, problem := values.Flag(s)
+		if problem != "" {
+			return bad(problem)
+		}
+		return Value{Value: b}
+	case SchoolYear:
+		y, problem := values.SchoolYear(s)
+		if problem != "" {
+			return bad(problem)
+		}
+		return Value{Value: y}
+	case Window:
+		w, problem := values.Window(s, p.Profile.WindowValues)
+		if problem != "" {
+			return bad(problem)
+		}
+		if w == "skip" {
+			return Value{Skip: fmt.Sprintf("window %q is skipped by the profile", s)}
+		}
+		return Value{Value: w}
+	case Status:
+		if v, ok := values.Lookup(s, p.Profile.StatusValues); ok {
+			return Value{Value: v}
+		}
+		if len(p.Profile.StatusValues) == 0 {
+			if v, ok := values.Lookup(s, values.DefaultStatuses); ok {
+				return Value{Value: v}
+			}
+		}
+		return Value{Problem: fmt.Sprintf("%s is not a known attendance code (known: %s; add it to status_values in the profile)", quoted, knownCodes(p.Profile.StatusValues, values.DefaultStatuses))}
+	case Modality:
+		if v, ok := values.Lookup(s, p.Profile.ModalityValues); ok {
+			return Value{Value: v}
+		}
+		if v, ok := values.Lookup(s, values.DefaultModalities); ok {
+			return Value{Value: v}
+		}
+		return Value{Problem: fmt.Sprintf("%s is not a known modality (expected in person or virtual; add it to modality_values in the profile)", quoted)}
+	case Subject:
+		v, ok := values.Lookup(s, p.Profile.SubjectValues)
+		if !ok {
+			v, ok = values.Lookup(s, values.DefaultSubjects)
+		}
+		switch {
+		case ok && v == "skip", !ok && p.Kind == "assessments", ok && v == "other" && p.Kind == "assessments":
+			return Value{Skip: fmt.Sprintf("subject %q is not tutored", s)}
+		case !ok:
+			return Value{Value: "other", Note: fmt.Sprintf("subject %q is not math or ela, so it is read as other (add it to subject_values to say otherwise)", s)}
+		}
+		return Value{Value: v}
+	}
+	return Value{Value: s}
+}
+
+func knownCodes(m, defaults map[string]string) string {
+	if len(m) == 0 {
+		m = defaults
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if len(keys) > 12 {
+		keys = append(keys[:12], "…")
+	}
+	return strings.Join(keys, ", ")
+}
+
+// windowOf is the calendar's testing window holding d, if any.
+func windowOf(cfg *config.Config, d time.Time) string {
+	if cfg == nil {
+		return ""
+	}
+	for _, w := range []string{"fall", "winter", "spring"} {
+		r := cfg.Calendar.Windows[w]
+		if len(r) == 2 && !d.Before(r[0].Time) && !d.After(r[1].Time) {
+			return w
+		}
+	}
+	return ""
+}
+
+func location(cfg *config.Config) *time.Location {
+	if cfg == nil {
+		return nil
+	}
+	return cfg.Location
+}
