@@ -125,7 +125,7 @@ func (s *Setup) Ingest(ctx context.Context, w *warehouse.Warehouse, opt IngestOp
 	}
 	defer conn.Close()
 	if !opt.DryRun {
-		if err := syncProviders(ctx, conn, s.Config); err != nil {
+		if err := syncConfigTables(ctx, conn, s.Config); err != nil {
 			return nil, err
 		}
 	}
@@ -155,6 +155,9 @@ func (s *Setup) Ingest(ctx context.Context, w *warehouse.Warehouse, opt IngestOp
 		}
 		prof, _ := s.Profiles.Get(src.Profile)
 		for _, p := range paths {
+			if abs, err := filepath.Abs(p); err == nil {
+				p = abs // the files table keeps where the file was, wherever hitreflect ran
+			}
 			if opt.OnFile != nil {
 				opt.OnFile(src.Name, p, nil)
 			}
@@ -179,13 +182,23 @@ func (s *Setup) Ingest(ctx context.Context, w *warehouse.Warehouse, opt IngestOp
 	return results, nil
 }
 
-// syncProviders keeps the providers table equal to the config's list.
-func syncProviders(ctx context.Context, c *sql.Conn, cfg *config.Config) error {
+// syncConfigTables keeps the providers table equal to the config's list,
+// and gives the config's schools their names (files may name schools too;
+// the config's name wins).
+func syncConfigTables(ctx context.Context, c *sql.Conn, cfg *config.Config) error {
 	tx, err := c.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("update providers: %w", err)
 	}
 	defer tx.Rollback()
+	for _, sc := range cfg.Schools {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM schools WHERE school_id = ?`, sc.ID); err != nil {
+			return fmt.Errorf("update schools: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schools VALUES (?, ?)`, sc.ID, nullable(sc.Name)); err != nil {
+			return fmt.Errorf("update schools: %w", err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM providers`); err != nil {
 		return fmt.Errorf("update providers: %w", err)
 	}
@@ -203,4 +216,11 @@ func zeroNull(f float64) any {
 		return nil
 	}
 	return f
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }

@@ -3,6 +3,7 @@ package local
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -49,6 +50,9 @@ func New(settings map[string]any, baseDir string) (connectors.Connector, error) 
 // named by date, so they load in order).
 func (c *Connector) Fetch(ctx context.Context, _ string) ([]string, error) {
 	entries, err := fs.ReadDir(c.fsys, ".")
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("landing folder %s does not exist", c.dir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list landing folder %s: %w", c.dir, err)
 	}

@@ -31,9 +31,9 @@ func TestFetchListsMatchingFilesInOrder(t *testing.T) {
 func TestSettingsAreCheckedUpFront(t *testing.T) {
 	t.Parallel()
 	cases := map[string]map[string]any{
-		"path: expected a value":      {"type": "local"},
+		"path: expected a value":                   {"type": "local"},
 		`pattern: "[" is not a valid file pattern`: {"type": "local", "path": "x", "pattern": "["},
-		"patern: unknown setting":     {"type": "local", "path": "x", "patern": "*.csv"},
+		"patern: unknown setting":                  {"type": "local", "path": "x", "patern": "*.csv"},
 	}
 	for want, settings := range cases {
 		if _, err := New(settings, "/"); err == nil || !strings.Contains(err.Error(), want) {
@@ -41,7 +41,7 @@ func TestSettingsAreCheckedUpFront(t *testing.T) {
 		}
 	}
 	c, _ := New(map[string]any{"type": "local", "path": "/nowhere/at/all"}, "/")
-	if _, err := c.Fetch(context.Background(), ""); err == nil || !strings.Contains(err.Error(), "list landing folder /nowhere/at/all") {
+	if _, err := c.Fetch(context.Background(), ""); err == nil || !strings.Contains(err.Error(), "landing folder /nowhere/at/all does not exist") {
 		t.Errorf("missing folder: %v", err)
 	}
 }

@@ -33,6 +33,9 @@ or not used. The warehouse is not touched. With no PATH it checks the config onl
 			if source == "" {
 				return usageErr("checking a file needs --source NAME (one of %s)", strings.Join(s.Config.SourceNames(), ", "))
 			}
+			if err := knownSource(s, source); err != nil {
+				return err
+			}
 			w, err := warehouse.Open(e.ctx, "") // scratch, in memory
 			if err != nil {
 				return err

@@ -3,12 +3,16 @@ package cli
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/hitreflect/hitreflect/pipeline/warehouse"
 )
 
 // run runs the CLI in-process and returns its exit code and output.
@@ -39,9 +43,13 @@ func TestDemoThenIngestStatusRejects(t *testing.T) {
 		t.Errorf("warehouse file mode %v (%v), want 0600", info.Mode().Perm(), err)
 	}
 
+	before := fingerprint(t, filepath.Join(dir, "data", "hitreflect.duckdb"))
 	code, out, _ = run(t, "ingest", "--config", cfg)
 	if code != ExitOK || !strings.Contains(out, "Nothing new: all 25 files were loaded before.") {
 		t.Errorf("second ingest: exit %d\n%s", code, out)
+	}
+	if after := fingerprint(t, filepath.Join(dir, "data", "hitreflect.duckdb")); after != before {
+		t.Errorf("running the job twice changed the warehouse:\nbefore %s\nafter  %s", before, after)
 	}
 
 	code, out, _ = run(t, "status", "--config", cfg, "--json")
@@ -101,7 +109,8 @@ sources:
 		{"config ok", []string{"check", "--config", good}, ExitOK, "config OK"},
 		{"file rejected whole", []string{"check", "--config", good, "--source", "acme", file}, ExitFailed, `did you mean "StudentID"?`},
 		{"files need --source", []string{"ingest", "--config", good, file}, ExitUsage, "needs --source"},
-		{"missing landing folder", []string{"ingest", "--config", good}, ExitFailed, "list landing folder"},
+		{"missing landing folder", []string{"ingest", "--config", good}, ExitFailed, "landing folder " + filepath.Join(dir, "landing") + " does not exist"},
+		{"unknown source", []string{"check", "--config", good, "--source", "nope", file}, ExitUsage, `no source "nope" in the config (sources: acme)`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -111,4 +120,25 @@ sources:
 			}
 		})
 	}
+}
+
+// fingerprint sums up every table of the warehouse: rows and an md5 of their text.
+func fingerprint(t *testing.T, path string) string {
+	t.Helper()
+	w, err := warehouse.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	var out []string
+	for _, table := range []string{"sessions", "assessments", "students", "schools", "providers", "files", "rejects", "schema_migrations"} {
+		var n int64
+		var sum sql.NullString
+		q := `SELECT count(*), md5(string_agg(CAST(t AS VARCHAR), '|' ORDER BY CAST(t AS VARCHAR))) FROM ` + table + ` t`
+		if err := w.DB.QueryRow(q).Scan(&n, &sum); err != nil {
+			t.Fatalf("%s: %v", table, err)
+		}
+		out = append(out, table+"="+strconv.FormatInt(n, 10)+":"+sum.String)
+	}
+	return strings.Join(out, " ")
 }

@@ -31,6 +31,10 @@ not loaded again. Naming files (with --source) loads those instead of fetching.`
 			if err != nil {
 				return err
 			}
+			if err := knownSource(s, source); err != nil {
+				w.Close()
+				return err
+			}
 			defer w.Close()
 			results, err := s.Ingest(e.ctx, w, pipeline.IngestOptions{Source: source, Paths: args, OnFile: e.progress(), OnStage: e.stageDisplay()})
 			e.clearProgress()
@@ -147,12 +151,13 @@ func num(n int64) string {
 
 // summarise prints the totals and decides the exit code.
 func (e *env) summarise(results []pipeline.SourceResult) error {
-	var files, loadedFiles, seen, rejectedFiles int
+	var files, loadedFiles, seen, rejectedFiles, failedSources int
 	var rows, rejected int64
 	failed := false
 	for _, r := range results {
 		if r.Err != nil {
 			fmt.Fprintf(e.stderr, "%-22s FAILED: %v\n", r.Source, r.Err)
+			failedSources++
 		}
 		if r.Failed() {
 			failed = true
@@ -172,6 +177,8 @@ func (e *env) summarise(results []pipeline.SourceResult) error {
 		}
 	}
 	switch {
+	case failedSources > 0 && loadedFiles == 0:
+		fmt.Fprintf(e.stdout, "%d of %d sources failed (see above); nothing loaded.\n", failedSources, len(results))
 	case files == 0:
 		fmt.Fprintln(e.stdout, "No files found.")
 	case loadedFiles == 0 && rejectedFiles == 0:
@@ -179,9 +186,20 @@ func (e *env) summarise(results []pipeline.SourceResult) error {
 	default:
 		fmt.Fprintf(e.stdout, "Done: %d files loaded (%s rows, %s rejected), %d already loaded, %d rejected whole.\n",
 			loadedFiles, num(rows), num(rejected), seen, rejectedFiles)
+		if failedSources > 0 {
+			fmt.Fprintf(e.stdout, "%d of %d sources failed (see above).\n", failedSources, len(results))
+		}
 	}
 	if failed {
 		return errFailed
+	}
+	return nil
+}
+
+// knownSource checks a --source name against the config.
+func knownSource(s *pipeline.Setup, name string) error {
+	if _, ok := s.Config.Source(name); name != "" && !ok {
+		return usageErr("no source %q in the config (sources: %s)", name, strings.Join(s.Config.SourceNames(), ", "))
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -72,13 +73,20 @@ func (e *env) statusCmd() *cobra.Command {
 				fmt.Fprintln(e.stdout, "No files loaded yet: run hitreflect ingest.")
 				return nil
 			}
-			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-			fmt.Fprintln(tw, "file\tsource\tstatus\tread\tloaded\trejected\tduplicate\tskipped\tloaded at\t path\t")
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "file\tloaded at\tsource\tstatus\tread\tloaded\trejected\tduplicate\tskipped\tname")
 			for _, f := range list {
-				fmt.Fprintf(tw, "#%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t %s\t\n", f.FileID, f.Source, f.Status, num(f.Read), num(f.Loaded),
-					num(f.Rejected), num(f.Duplicate), num(f.Skipped), f.StartedAt.Format("2006-01-02 15:04"), f.Path)
+				fmt.Fprintf(tw, "#%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.FileID, f.StartedAt.Local().Format("2006-01-02 15:04"),
+					f.Source, f.Status, num(f.Read), num(f.Loaded), num(f.Rejected), num(f.Duplicate), num(f.Skipped), filepath.Base(f.Path))
+				if f.Status == "rejected" {
+					fmt.Fprintf(tw, "\t\t\twhy: %s\n", f.Message)
+				}
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, "Full paths and times: hitreflect status --json")
+			return nil
 		},
 	}
 	c.Flags().StringVar(&cfgPath, "config", "", "the config file (hitreflect.yaml)")

@@ -65,7 +65,8 @@ type Period struct {
 
 // Privacy holds the disclosure-control settings.
 type Privacy struct {
-	MinCellSize     int    `yaml:"min_cell_size"`
+	MinCellSize     int    `yaml:"-"`
+	MinCellSizeSet  *int   `yaml:"min_cell_size"`
 	PseudonymKeyEnv string `yaml:"pseudonym_key_env"`
 }
 
@@ -77,14 +78,17 @@ type DosageTarget struct {
 
 // Eligibility says which students the program is meant for.
 type Eligibility struct {
-	PercentileBelow float64 `yaml:"percentile_below"`
+	PercentileBelow    float64  `yaml:"-"`
+	PercentileBelowSet *float64 `yaml:"percentile_below"`
 }
 
 // Impact holds the settings of the impact models.
 type Impact struct {
-	MinSessions         int     `yaml:"min_sessions"`
-	OutcomeWindow       string  `yaml:"outcome_window"`
-	BenchmarkPercentile float64 `yaml:"benchmark_percentile"`
+	MinSessions            int      `yaml:"-"`
+	MinSessionsSet         *int     `yaml:"min_sessions"`
+	OutcomeWindow          string   `yaml:"outcome_window"`
+	BenchmarkPercentile    float64  `yaml:"-"`
+	BenchmarkPercentileSet *float64 `yaml:"benchmark_percentile"`
 }
 
 // School names a district school; optional, names also come from assessment files.

@@ -32,6 +32,10 @@ func TestParseGoodConfigAppliesDefaults(t *testing.T) {
 	if cfg.Privacy.MinCellSize != 10 || cfg.Sources[0].LoadMode != "upsert" || cfg.WarehousePath() != "/d/data/hitreflect.duckdb" {
 		t.Errorf("defaults: %+v %q %q", cfg.Privacy, cfg.Sources[0].LoadMode, cfg.WarehousePath())
 	}
+	long, err := Parse("/d/hitreflect.yaml", []byte(strings.Replace(good, "2025-26", "2025-2026", 1)))
+	if err != nil || long.SchoolYear != "2025-26" {
+		t.Errorf("school_year 2025-2026 read as %q (%v)", long.SchoolYear, err)
+	}
 	if got := cfg.Calendar.Windows["fall"][1].String(); got != "2025-10-31" {
 		t.Errorf("fall window ends %s", got)
 	}
@@ -48,6 +52,9 @@ func TestConfigErrorsNameFileLineAndKey(t *testing.T) {
 		{"unknown provider", "    provider: brightpath\n", "    provider: brightpth\n", `/d/c.yaml:13: sources[0].provider: no provider "brightpth" under providers: (known: brightpath)`},
 		{"bad date", "end: 2026-06-05", "end: 06/05/2026", `/d/c.yaml:5`},
 		{"bad load mode", "    profile: canonical-sessions", "    profile: canonical-sessions\n    load_mode: replace", `/d/c.yaml:16: sources[0].load_mode: expected one of upsert, snapshot, append, got "replace"`},
+		{"text for a number", "school_year: 2025-26", "school_year: 2025-26\nprivacy: {min_cell_size: ten}", `/d/c.yaml:3: expected a whole number here, not text`},
+		{"zero is not the default", "school_year: 2025-26", "school_year: 2025-26\nprivacy: {min_cell_size: 0}", `privacy.min_cell_size: expected a whole number of students, 1 or more`},
+		{"bad schedule", "    profile: canonical-sessions", "    profile: canonical-sessions\n    schedule: \"at 2am\"", `/d/c.yaml:16: sources[0].schedule: expected a cron schedule such as "0 2 * * *"`},
 		{"two costs", "cost: {per_student: 1200}", "cost: {per_student: 1200, per_hour: 40}", `/d/c.yaml:9: providers[0].cost: expected one of per_student, per_hour or total, not several`},
 	}
 	for _, c := range cases {

@@ -8,9 +8,12 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml"
+	"github.com/robfig/cron/v3"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
+
+	"github.com/hitreflect/hitreflect/pipeline/values"
 )
 
 // Error is one problem in the config file, located for a person to fix.
@@ -133,13 +136,62 @@ func yamlError(path string, err error) *Error {
 		if m := unknownField.FindStringSubmatch(msg); m != nil {
 			key = m[1]
 			msg = fmt.Sprintf("unknown key %q (check the spelling; docs/config.md lists every key)", m[1])
+		} else if m := typeMismatch.FindStringSubmatch(msg); m != nil {
+			msg = fmt.Sprintf("expected %s here, not %s", describeGoType(m[3]), describeYAMLType(m[1]))
 		}
 		return &Error{File: path, Line: tk.Position.Line, Key: key, Msg: msg}
 	}
 	return &Error{File: path, Msg: err.Error()}
 }
 
-var unknownField = regexp.MustCompile(`unknown field "([^"]+)"`)
+var (
+	unknownField = regexp.MustCompile(`unknown field "([^"]+)"`)
+	typeMismatch = regexp.MustCompile(`cannot unmarshal (\S+) into Go (?:struct field|value) (\S*) ?of type (\S+)`)
+)
+
+// describeGoType names a Go type the way the config's reader thinks of it.
+func describeGoType(t string) string {
+	switch {
+	case strings.HasPrefix(t, "*"):
+		return describeGoType(t[1:])
+	case strings.HasPrefix(t, "int") || strings.HasPrefix(t, "uint"):
+		return "a whole number"
+	case strings.HasPrefix(t, "float"):
+		return "a number"
+	case t == "string":
+		return "text"
+	case t == "bool":
+		return "true or false"
+	case strings.HasPrefix(t, "[]"):
+		return "a list"
+	case strings.HasPrefix(t, "map"):
+		return "a set of key: value pairs"
+	}
+	return "a set of key: value pairs"
+}
+
+func describeYAMLType(t string) string {
+	switch t {
+	case "string":
+		return "text"
+	case "uint64", "int64", "int":
+		return "a number"
+	case "float64":
+		return "a number"
+	case "[]interface", "[]interface {}":
+		return "a list"
+	case "map[string]interface", "map[string]interface {}":
+		return "key: value pairs"
+	}
+	return t
+}
+
+func orDefault[T any](set *T, def T) T {
+	if set == nil {
+		return def
+	}
+	return *set
+}
 
 func (c *Config) applyDefaults() {
 	if c.Warehouse == "" {
@@ -148,23 +200,17 @@ func (c *Config) applyDefaults() {
 	if c.Output == "" {
 		c.Output = "out"
 	}
-	if c.Privacy.MinCellSize == 0 {
-		c.Privacy.MinCellSize = 10
-	}
+	// Numbers left out take their defaults; numbers given, even 0, are kept
+	// and checked.
+	c.Privacy.MinCellSize = orDefault(c.Privacy.MinCellSizeSet, 10)
 	if c.Privacy.PseudonymKeyEnv == "" {
 		c.Privacy.PseudonymKeyEnv = "HITREFLECT_PSEUDONYM_KEY"
 	}
-	if c.Eligibility.PercentileBelow == 0 {
-		c.Eligibility.PercentileBelow = 40
-	}
-	if c.Impact.MinSessions == 0 {
-		c.Impact.MinSessions = 1
-	}
+	c.Eligibility.PercentileBelow = orDefault(c.Eligibility.PercentileBelowSet, 40)
+	c.Impact.MinSessions = orDefault(c.Impact.MinSessionsSet, 1)
+	c.Impact.BenchmarkPercentile = orDefault(c.Impact.BenchmarkPercentileSet, 40)
 	if c.Impact.OutcomeWindow == "" {
 		c.Impact.OutcomeWindow = "spring"
-	}
-	if c.Impact.BenchmarkPercentile == 0 {
-		c.Impact.BenchmarkPercentile = 40
 	}
 	for i := range c.Sources {
 		if c.Sources[i].LoadMode == "" {
@@ -174,7 +220,6 @@ func (c *Config) applyDefaults() {
 }
 
 var (
-	schoolYearPattern = regexp.MustCompile(`^\d{4}-\d{2}$`)
 	idPattern         = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 )
 
@@ -199,8 +244,12 @@ func (c *Config) validate(l *Locator) Errors {
 	if strings.TrimSpace(c.District) == "" {
 		add(l.Errorf("district", "expected the district's name, e.g. district: Riverside Unified"))
 	}
-	if c.SchoolYear != "" && !schoolYearPattern.MatchString(c.SchoolYear) {
-		add(l.Errorf("school_year", "expected a school year written YYYY-YY such as 2025-26, got %q", c.SchoolYear))
+	if c.SchoolYear != "" {
+		if y, problem := values.SchoolYear(c.SchoolYear); problem != "" {
+			add(l.Errorf("school_year", "expected a school year such as 2025-26 or 2025-2026, got %q", c.SchoolYear))
+		} else {
+			c.SchoolYear = y
+		}
 	}
 	if c.Timezone != "" {
 		loc, err := time.LoadLocation(c.Timezone)
@@ -238,6 +287,12 @@ func (c *Config) validate(l *Locator) Errors {
 			add(l.Errorf(fmt.Sprintf("calendar.periods[%d]", i), "expected {name: Q1, from: YYYY-MM-DD, to: YYYY-MM-DD}"))
 		}
 	}
+	if c.Impact.MinSessions < 1 {
+		add(l.Errorf("impact.min_sessions", "expected a whole number of sessions, 1 or more (default 1)"))
+	}
+	if c.Impact.BenchmarkPercentile < 0 || c.Impact.BenchmarkPercentile > 100 {
+		add(l.Errorf("impact.benchmark_percentile", "expected a percentile from 0 to 100"))
+	}
 	if c.Privacy.MinCellSize < 1 {
 		add(l.Errorf("privacy.min_cell_size", "expected a whole number of students, 1 or more (default 10)"))
 	}
@@ -251,6 +306,17 @@ func (c *Config) validate(l *Locator) Errors {
 		add(l.Errorf("impact.outcome_window", "expected winter or spring, got %q", c.Impact.OutcomeWindow))
 	}
 
+	schools := map[string]bool{}
+	for i, sc := range c.Schools {
+		key := fmt.Sprintf("schools[%d].id", i)
+		switch {
+		case strings.TrimSpace(sc.ID) == "":
+			add(l.Errorf(key, "expected the school's district id (quote it if it has leading zeros: id: \"0101\")"))
+		case schools[sc.ID]:
+			add(l.Errorf(key, "school %q is listed twice", sc.ID))
+		}
+		schools[sc.ID] = true
+	}
 	providers := map[string]bool{}
 	for i, p := range c.Providers {
 		key := fmt.Sprintf("providers[%d]", i)
@@ -303,6 +369,11 @@ func (c *Config) validate(l *Locator) Errors {
 		}
 		if s.Profile == "" {
 			add(l.Errorf(key+".profile", "expected the name of a profile (a built-in one or one under profiles:)"))
+		}
+		if s.Schedule != "" {
+			if _, err := cron.ParseStandard(s.Schedule); err != nil {
+				add(l.Errorf(key+".schedule", "expected a cron schedule such as \"0 2 * * *\" (02:00 every night): %v", err))
+			}
 		}
 		if s.Connector == nil {
 			add(l.Errorf(key+".connector", "expected a connector, e.g. {type: local, path: landing/provider, pattern: \"*.csv\"}"))

@@ -229,9 +229,11 @@ func (l *loader) updateDimensions() error {
 		WHERE school_id IS NOT NULL AND school_id NOT IN (SELECT school_id FROM schools) GROUP BY school_id`); err != nil {
 		return err
 	}
+	// Files fill in a name only where none is known: the config's names win,
+	// and a name does not flip between two files that spell it differently.
 	if err := l.exec(`UPDATE schools SET name = s.name FROM (
 		SELECT school_id, max(school_name) AS name FROM ` + l.good() + ` WHERE school_name IS NOT NULL GROUP BY school_id) s
-		WHERE schools.school_id = s.school_id AND schools.name IS DISTINCT FROM s.name`); err != nil {
+		WHERE schools.school_id = s.school_id AND schools.name IS NULL`); err != nil {
 		return err
 	}
 	if l.req.Source.Kind == "assessments" {

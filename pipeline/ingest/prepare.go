@@ -131,7 +131,7 @@ func Prepare(path string, p profile.Profile, tempDir string) (*Prepared, error) 
 func (p *Prepared) hashAndDetect(path, declared string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", fmt.Errorf("open %s: %w", path, err)
+		return "", err // names the file already
 	}
 	defer f.Close()
 	h := sha256.New()
@@ -231,7 +231,7 @@ func decoderFor(enc string) transform.Transformer {
 func (p *Prepared) transcode(dec transform.Transformer, tempDir string) error {
 	in, err := os.Open(p.Original)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", p.Original, err)
+		return err // names the file already
 	}
 	defer in.Close()
 	out, err := os.CreateTemp(tempDir, "hitreflect-utf8-*.csv")
@@ -355,7 +355,7 @@ func (p *Prepared) takeScan(s *recordScanner) {
 func (p *Prepared) scan() error {
 	f, err := os.Open(p.Path)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", p.Path, err)
+		return err // names the file already
 	}
 	defer f.Close()
 	s := newRecordScanner()
@@ -451,7 +451,7 @@ func indexOfLine(lines []int32, line int32) int {
 func readHead(path string, n int) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, err // names the file already
 	}
 	defer f.Close()
 	buf := make([]byte, n)

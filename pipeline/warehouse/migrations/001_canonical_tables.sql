@@ -17,7 +17,7 @@ CREATE TABLE files (
     profile        VARCHAR NOT NULL,
     profile_hash   VARCHAR NOT NULL,
     load_mode      VARCHAR NOT NULL,
-    status         VARCHAR NOT NULL,      -- loaded | rejected | failed
+    status         VARCHAR NOT NULL,      -- loaded | rejected (the file could not be read; nothing loaded)
     message        VARCHAR,
     encoding       VARCHAR,
     header_line    INTEGER,
