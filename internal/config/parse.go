@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml"
-	"github.com/robfig/cron/v3"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
+	"github.com/robfig/cron/v3"
 
 	"github.com/hitreflect/hitreflect/pipeline/values"
 )
@@ -220,7 +220,7 @@ func (c *Config) applyDefaults() {
 }
 
 var (
-	idPattern         = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+	idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 )
 
 // Kinds of source file.
