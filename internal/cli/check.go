@@ -89,7 +89,7 @@ func (e *env) describeCheck(p profile.Profile, r *ingest.Result) {
 		fmt.Fprintf(out, "Dropped:   personal data, never read: %s\n", strings.Join(r.DroppedColumns, ", "))
 	}
 	if len(r.UnknownColumns) > 0 {
-		fmt.Fprintf(out, "Unused:    %d columns the profile does not map: %s\n", len(r.UnknownColumns), strings.Join(firstN(r.UnknownColumns, 15), ", "))
+		fmt.Fprintf(out, "Unused:    %s the profile does not map: %s\n", plural(len(r.UnknownColumns), "column"), strings.Join(firstN(r.UnknownColumns, 15), ", "))
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(out, "Note:      %s\n", n)
@@ -100,4 +100,12 @@ func (e *env) describeCheck(p profile.Profile, r *ingest.Result) {
 			fmt.Fprintf(out, "  %s\n", rej)
 		}
 	}
+}
+
+// plural writes "1 column", "3 columns".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -206,16 +206,22 @@ func (l *loader) lineNumbers() (expr, join string, args []any, err error) {
 
 // removeAbsent applies snapshot mode: the file is the provider's whole
 // history for the dates it covers, so their rows it no longer has go.
-// Rows of this file that were rejected still count as present (by session
-// id), so a bad row does not delete its good earlier version.
+// A bad row must not delete its good earlier version: see keep below.
 func (l *loader) removeAbsent() error {
 	present := `SELECT "key" FROM ` + l.good()
+	// A rejected row still names its session (by id), or at least its
+	// student: those earlier rows are kept until the provider sends a row
+	// that can be read.
+	keep := "false"
 	if l.cols.get("session_id").index >= 0 {
 		present += ` UNION ALL SELECT nullif(trim(r_session_id), '') FROM raw`
+	} else {
+		keep = `student_id IN (SELECT nullif(trim(r.r_student_id), '') FROM raw r WHERE r.rowid IN (SELECT rec FROM bad))`
 	}
 	res, err := l.q.ExecContext(l.ctx, `DELETE FROM sessions WHERE provider = ?
 		AND session_date BETWEEN (SELECT min(session_date) FROM `+l.good()+`) AND (SELECT max(session_date) FROM `+l.good()+`)
-		AND session_key NOT IN (SELECT "key" FROM (`+present+`) WHERE "key" IS NOT NULL)`, l.req.Source.Provider)
+		AND session_key NOT IN (SELECT "key" FROM (`+present+`) WHERE "key" IS NOT NULL)
+		AND NOT (`+keep+`)`, l.req.Source.Provider)
 	if err != nil {
 		return fmt.Errorf("remove sessions absent from the snapshot: %w", err)
 	}

@@ -76,11 +76,27 @@ func mapColumns(p profile.Profile, prep *Prepared) (*columnMap, error) {
 			if v, ok := p.Constants[f.Name]; ok {
 				fs.constant = &v
 			}
-			for header, v := range p.HeaderConstants[f.Name] {
-				if _, found := index[normalizeHeader(header)]; found {
-					v := v
-					fs.constant = &v
+			// A field decided by which header the file has: sorted, so the
+			// outcome never depends on map order; two answers reject the file.
+			headers := make([]string, 0, len(p.HeaderConstants[f.Name]))
+			for h := range p.HeaderConstants[f.Name] {
+				headers = append(headers, h)
+			}
+			sort.Strings(headers)
+			var decidedBy string
+			for _, header := range headers {
+				i, found := index[normalizeHeader(header)]
+				if !found {
+					continue
 				}
+				v := p.HeaderConstants[f.Name][header]
+				if fs.constant != nil && *fs.constant != v {
+					return m, &FileError{File: prep.Original, Reason: fmt.Sprintf(
+						"the file has both %q and %q headers, which give %s different values (%q and %q); which is it?",
+						decidedBy, header, f.Name, *fs.constant, v)}
+				}
+				fs.constant, decidedBy = &v, header
+				used[i] = true
 			}
 			if f.Required && fs.constant == nil && p.Columns[f.Name] == "" && !derivable(p, f.Name, index) {
 				missing = append(missing, fmt.Sprintf("%s (no column, constant or header constant gives it)", f.Name))
@@ -99,9 +115,13 @@ func mapColumns(p profile.Profile, prep *Prepared) (*columnMap, error) {
 		}
 	}
 	if len(missing) > 0 {
+		hint := ""
+		if len(prep.Headers) == 1 {
+			hint = fmt.Sprintf(" (only one column was found, split on %q: is that the file's delimiter? Set delimiter: in the profile)", string(prep.Delimiter))
+		}
 		return m, &FileError{File: prep.Original, Reason: fmt.Sprintf(
-			"missing required column %s; headers found on line %d: %s",
-			strings.Join(missing, ", "), prep.HeaderLine, quoteList(prep.Headers, 40))}
+			"missing required column %s; headers found on line %d: %s%s",
+			strings.Join(missing, ", "), prep.HeaderLine, quoteList(prep.Headers, 40), hint)}
 	}
 	return m, nil
 }
@@ -133,6 +153,9 @@ func quoteList(items []string, max int) string {
 
 // didYouMean names the header closest to want, when one is close enough.
 func didYouMean(want string, headers []string) string {
+	if len(headers) < 2 {
+		return "" // one long header is a delimiter problem, not a spelling one
+	}
 	w := normalizeHeader(want)
 	type cand struct {
 		h string

@@ -39,6 +39,7 @@ func TestMessyFilesLoad(t *testing.T) {
 		{"dates_durations.csv", "utf-8", 1, 7, 6, 0, `SELECT session_key, session_date, CAST(start_time AS VARCHAR), duration_minutes FROM sessions ORDER BY 1`,
 			[]string{"D1|2025-09-03T00:00:00Z|NULL|45", "D2|2025-09-04T00:00:00Z|NULL|45", "D3|2025-09-05T00:00:00Z|NULL|65",
 				"D4|2025-09-11T00:00:00Z|NULL|30", "D5|2025-09-09T00:00:00Z|NULL|30", "D6|2025-09-10T00:00:00Z|15:00:00|40"}},
+		{"semicolons.csv", "utf-8", 1, 1, 1, 0, `SELECT session_key, student_id FROM sessions`, []string{"S1|1"}},
 		{"names.csv", "utf-8", 1, 1, 1, 0, `SELECT student_id, session_date FROM sessions`,
 			[]string{"0042|2025-09-03T00:00:00Z"}},
 	}
@@ -94,6 +95,7 @@ func TestFileRejectedWhole(t *testing.T) {
 		{"missing_column.csv", `missing required column "student_id" (for student_id) (did you mean "StudentID"?)`},
 		{"empty.csv", "the file is empty"},
 		{"unclosed_quote.csv", "a quote opened on line 3 is never closed"},
+		{"commas.tsv", `only one column was found, split on "\t": is that the file's delimiter?`},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
@@ -154,6 +156,18 @@ func TestLoadModes(t *testing.T) {
 			t.Errorf("removed %d, want 1 (S2; S9 is outside the file's dates)", r.Removed)
 		}
 		if got := f.query(`SELECT session_key FROM sessions ORDER BY 1`); !slices.Equal(got, []string{"S1", "S3", "S9"}) {
+			t.Errorf("sessions %v", got)
+		}
+	})
+	t.Run("snapshot keeps a rejected row's earlier version, without session ids", func(t *testing.T) {
+		f := newFixture(t, modeSources)
+		h := "student_id,session_date,start_time,duration_minutes,status\n"
+		f.load("snap", write(t, "a.csv", h+"1,2025-09-03,15:00,30,attended\n2,2025-09-03,15:00,30,attended\n3,2025-09-03,16:00,30,attended\n"))
+		r := f.load("snap", write(t, "b.csv", h+"1,2025-09-03,15:00,30,attended\n2,2025-09-03,15:00,30,?\n"))
+		if r.Removed != 1 || r.Rejected != 1 {
+			t.Errorf("removed %d rejected %d, want 1 (student 3) and 1", r.Removed, r.Rejected)
+		}
+		if got := f.query(`SELECT student_id, status FROM sessions ORDER BY 1`); !slices.Equal(got, []string{"1|attended", "2|attended"}) {
 			t.Errorf("sessions %v", got)
 		}
 	})

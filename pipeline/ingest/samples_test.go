@@ -58,3 +58,14 @@ func TestVendorSamplesLoadAsTheyAre(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A file with both a math and a reading marker cannot say its subject.
+func TestHeaderConstantsMustAgree(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "")
+	both := "Student ID,Completion Date,Overall Scale Score,Quantile Measure,Lexile Measure\n1,9/15/2025,450,300Q,400L\n"
+	res := f.load("tests", write(t, "both.csv", both), "iready-diagnostic")
+	if res.Status != StatusRejected || !strings.Contains(res.Message, `the file has both "Lexile Measure" and "Quantile Measure" headers`) {
+		t.Errorf("status %s: %s", res.Status, res.Message)
+	}
+}
