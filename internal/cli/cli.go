@@ -53,6 +53,8 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	bar    *progressbar.ProgressBar // the terminal's progress display, while a file loads
+	// stopTicker ends the goroutine that keeps the display moving.
+	stopTicker func()
 }
 
 // Run runs hitreflect with args (without the program name).

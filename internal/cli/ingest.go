@@ -85,14 +85,29 @@ func (e *env) stageDisplay() func(source, path, step string) {
 			e.bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(e.stderr),
 				progressbar.OptionSpinnerType(14), progressbar.OptionSetElapsedTime(true),
 				progressbar.OptionClearOnFinish())
+			// Keep the spinner turning while DuckDB works through a long step.
+			stop := make(chan struct{})
+			e.stopTicker = func() { close(stop) }
+			go func(bar *progressbar.ProgressBar) {
+				t := time.NewTicker(150 * time.Millisecond)
+				defer t.Stop()
+				for {
+					select {
+					case <-stop:
+						return
+					case <-t.C:
+						_ = bar.Add(1)
+					}
+				}
+			}(e.bar)
 		}
 		e.bar.Describe(fmt.Sprintf("%s %s: %s", source, filepath.Base(path), step))
-		_ = e.bar.Add(1)
 	}
 }
 
 func (e *env) clearProgress() {
 	if e.bar != nil {
+		e.stopTicker()
 		_ = e.bar.Finish()
 		e.bar = nil
 	}
