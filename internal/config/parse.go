@@ -3,7 +3,9 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -260,7 +262,7 @@ func (c *Config) validate(l *Locator) Errors {
 	}
 	cal := c.Calendar
 	dates := cal.dates()
-	for _, key := range sortedKeys(dates) {
+	for _, key := range slices.Sorted(maps.Keys(dates)) {
 		if d := dates[key]; d.Invalid() {
 			add(l.Errorf(key, "expected a date written YYYY-MM-DD, got %q", d.Raw))
 		}
@@ -273,7 +275,7 @@ func (c *Config) validate(l *Locator) Errors {
 			add(l.Errorf(fmt.Sprintf("calendar.breaks[%d]", i), "expected {from: YYYY-MM-DD, to: YYYY-MM-DD} with to on or after from"))
 		}
 	}
-	for _, name := range sortedKeys(cal.Windows) {
+	for _, name := range slices.Sorted(maps.Keys(cal.Windows)) {
 		w := cal.Windows[name]
 		if !oneOf(name, []string{"fall", "winter", "spring"}) {
 			add(l.Errorf("calendar.windows."+name, "expected a window named fall, winter or spring"))
@@ -379,7 +381,7 @@ func (c *Config) validate(l *Locator) Errors {
 			add(l.Errorf(key+".connector", "expected a connector, e.g. {type: local, path: landing/provider, pattern: \"*.csv\"}"))
 		}
 	}
-	for _, name := range sortedKeys(c.Profiles) {
+	for _, name := range slices.Sorted(maps.Keys(c.Profiles)) {
 		p := c.Profiles[name]
 		if p.Kind != "" && !oneOf(p.Kind, Kinds) {
 			add(l.Errorf("profiles."+name+".kind", "expected one of %s, got %q", strings.Join(Kinds, ", "), p.Kind))

@@ -193,13 +193,8 @@ func (l *loader) lineNumbers() (expr, join string, args []any, err error) {
 	if err := l.exec(`CREATE OR REPLACE TEMP TABLE line_offsets (rec BIGINT, line_offset BIGINT)`); err != nil {
 		return "", "", nil, err
 	}
-	const batch = 500
-	for i := 0; i < len(breaks); i += 2 * batch {
-		end := min(i+2*batch, len(breaks))
-		ph := strings.TrimSuffix(strings.Repeat("(?, ?), ", (end-i)/2), ", ")
-		if err := l.exec(`INSERT INTO line_offsets VALUES `+ph, breaks[i:end]...); err != nil {
-			return "", "", nil, err
-		}
+	if err := l.insertRows("line_offsets", 2, breaks); err != nil {
+		return "", "", nil, err
 	}
 	return "i.rec + o.line_offset", "ASOF JOIN line_offsets o ON i.rec >= o.rec", nil, nil
 }

@@ -456,6 +456,21 @@ func (l *loader) readRaw() error {
 	return nil
 }
 
+// insertRows inserts values (width to a row) into table, many rows to a
+// statement, with every value a placeholder.
+func (l *loader) insertRows(table string, width int, values []any) error {
+	const rowsPerStatement = 400
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
+	for i := 0; i < len(values); i += width * rowsPerStatement {
+		end := min(i+width*rowsPerStatement, len(values))
+		rows := strings.TrimSuffix(strings.Repeat(row+", ", (end-i)/width), ", ")
+		if err := l.exec(`INSERT INTO `+table+` VALUES `+rows, values[i:end]...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // dropScratch frees the staging tables of the connection.
 func (l *loader) dropScratch(c conn) {
 	for _, t := range []string{"raw", "raw_rejects", "raw_scans", "typed", "bad", "badrows", "dropped", "repeated", "changes", "line_offsets"} {
@@ -527,22 +542,16 @@ func (l *loader) parseValues() error {
 		if err := l.exec(create); err != nil {
 			return err
 		}
-		const batch = 500
-		for i := 0; i < len(distinct); i += batch {
-			end := min(i+batch, len(distinct))
-			args := make([]any, 0, 7*(end-i))
-			ph := make([]string, 0, end-i)
-			for _, raw := range distinct[i:end] {
-				v := p.Read(raw)
-				if v.Note != "" {
-					l.res.Notes = append(l.res.Notes, fmt.Sprintf("%s (%d rows)", v.Note, rowsOf[raw]))
-				}
-				args = append(args, raw, v.Value, nullable(v.Problem), nullable(v.Skip), nullable(v.Window), nullable(v.SchoolYear), v.Minutes)
-				ph = append(ph, "(?, ?, ?, ?, ?, ?, ?)")
+		row := make([]any, 0, 7*len(distinct))
+		for _, raw := range distinct {
+			v := p.Read(raw)
+			if v.Note != "" {
+				l.res.Notes = append(l.res.Notes, fmt.Sprintf("%s (%d rows)", v.Note, rowsOf[raw]))
 			}
-			if err := l.exec(fmt.Sprintf(`INSERT INTO %s VALUES %s`, mapTable(f.Name), strings.Join(ph, ", ")), args...); err != nil {
-				return err
-			}
+			row = append(row, raw, v.Value, nullable(v.Problem), nullable(v.Skip), nullable(v.Window), nullable(v.SchoolYear), v.Minutes)
+		}
+		if err := l.insertRows(mapTable(f.Name), 7, row); err != nil {
+			return err
 		}
 	}
 	return nil

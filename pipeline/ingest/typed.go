@@ -408,18 +408,12 @@ func (l *loader) rowidToRecord(needed bool) func(int64) int {
 
 // addRejects writes rejects, keeping the first few for the terminal.
 func (l *loader) addRejects(list []Reject) error {
-	const batch = 400
-	for i := 0; i < len(list); i += batch {
-		end := min(i+batch, len(list))
-		args := make([]any, 0, 7*(end-i))
-		ph := make([]string, 0, end-i)
-		for _, r := range list[i:end] {
-			args = append(args, l.fileID, r.Line, r.Record, nullable(r.Column), nullable(r.Field), nullable(r.Value), r.Reason)
-			ph = append(ph, "(?, ?, ?, ?, ?, ?, ?)")
-		}
-		if err := l.exec(`INSERT INTO rejects (file_id, line, record, column_name, field, value, reason) VALUES `+strings.Join(ph, ", "), args...); err != nil {
-			return err
-		}
+	values := make([]any, 0, 7*len(list))
+	for _, r := range list {
+		values = append(values, l.fileID, r.Line, r.Record, nullable(r.Column), nullable(r.Field), nullable(r.Value), r.Reason)
+	}
+	if err := l.insertRows("rejects (file_id, line, record, column_name, field, value, reason)", 7, values); err != nil {
+		return err
 	}
 	for _, r := range list {
 		if len(l.res.Rejects) >= 20 {

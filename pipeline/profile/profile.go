@@ -7,6 +7,8 @@ package profile
 import (
 	"embed"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -333,11 +335,11 @@ func check(l *config.Locator, cfg *config.Config, key string, p config.Profile) 
 			add(k, "a constant that skips every row: %s", r.Skip)
 		}
 	}
-	for _, field := range sortedNames(p.Constants) {
+	for _, field := range slices.Sorted(maps.Keys(p.Constants)) {
 		readConstant(key+".constants."+field, field, p.Constants[field])
 	}
-	for _, field := range sortedNames(p.HeaderConstants) {
-		for _, header := range sortedNames(p.HeaderConstants[field]) {
+	for _, field := range slices.Sorted(maps.Keys(p.HeaderConstants)) {
+		for _, header := range slices.Sorted(maps.Keys(p.HeaderConstants[field])) {
 			readConstant(key+".header_constants."+field+"."+header, field, p.HeaderConstants[field][header])
 		}
 	}
@@ -390,13 +392,4 @@ func Derivable(p config.Profile, field string) bool {
 		return p.Kind == "assessments" && p.Columns["test_date"] != ""
 	}
 	return false
-}
-
-func sortedNames[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

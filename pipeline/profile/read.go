@@ -40,6 +40,13 @@ func (p Reader) Read(raw string) Value {
 	}
 	quoted := fmt.Sprintf("%s %q", p.Field.Name, s)
 	bad := func(problem values.Problem) Value { return Value{Problem: quoted + " " + string(problem)} }
+	// plain turns a value reader's (value, problem) into a Value.
+	plain := func(v any, problem values.Problem) Value {
+		if problem != "" {
+			return bad(problem)
+		}
+		return Value{Value: v}
+	}
 	switch p.Field.Type {
 	case Date:
 		d, problem := values.Date(s, p.Profile.DateFormat, location(p.Config))
@@ -55,47 +62,19 @@ func (p Reader) Read(raw string) Value {
 		secs := int(m*60 + 0.5)
 		return Value{Value: fmt.Sprintf("%02d:%02d:%02d", secs/3600, secs/60%60, secs%60), Minutes: m}
 	case Minutes:
-		m, problem := values.Minutes(s)
-		if problem != "" {
-			return bad(problem)
-		}
-		return Value{Value: m}
+		return plain(values.Minutes(s))
 	case Number:
-		f, problem := values.Number(s)
-		if problem != "" {
-			return bad(problem)
-		}
-		return Value{Value: f}
+		return plain(values.Number(s))
 	case Percentile:
-		f, problem := values.Percentile(s)
-		if problem != "" {
-			return bad(problem)
-		}
-		return Value{Value: f}
+		return plain(values.Percentile(s))
 	case Integer:
-		n, problem := values.Integer(s)
-		if problem != "" {
-			return bad(problem)
-		}
-		return Value{Value: n}
+		return plain(values.Integer(s))
 	case Grade:
-		g, problem := values.Grade(s)
-		if problem != "" {
-			return bad(problem)
-		}
-		return Value{Value: g}
+		return plain(values.Grade(s))
 	case Flag:
-		b, problem := values.Flag(s)
-		if problem != "" {
-			return bad(problem)
-		}
-		return Value{Value: b}
+		return plain(values.Flag(s))
 	case SchoolYear:
-		y, problem := values.SchoolYear(s)
-		if problem != "" {
-			return bad(problem)
-		}
-		return Value{Value: y}
+		return plain(values.SchoolYear(s))
 	case Window:
 		w, problem := values.Window(s, p.Profile.WindowValues)
 		if problem != "" {
