@@ -481,11 +481,13 @@ func (l *loader) dropScratch(c conn) {
 	}
 }
 
+// recordOfLine is the 1-based data record starting at line (0 if none);
+// record start lines are in order, so a binary search finds it.
 func (l *loader) recordOfLine(line int) int {
-	for i := 0; i < l.prep.Records(); i++ {
-		if l.prep.LineOf(i) == line {
-			return i + 1
-		}
+	lines := l.prep.dataLines
+	i := sort.Search(len(lines), func(i int) bool { return int(lines[i]) >= line })
+	if i < len(lines) && int(lines[i]) == line {
+		return i + 1
 	}
 	return 0
 }
