@@ -1,0 +1,292 @@
+package metrics
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hitreflect/hitreflect/queries"
+)
+
+// Family is one group of metrics: its query, and the column holding the
+// number of students each row rests on.
+type Family struct {
+	Name    string
+	Query   string
+	NColumn string
+	Title   string
+}
+
+// Families lists the metric families in the order reports show them.
+var Families = []Family{
+	{Name: "engagement", Query: "engagement", NColumn: "students_scheduled", Title: "Engagement: dosage and attendance"},
+}
+
+// FamilyByName finds a family.
+func FamilyByName(name string) (Family, bool) {
+	for _, f := range Families {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Family{}, false
+}
+
+// Options choose the period and the grouping.
+type Options struct {
+	Period string   // a period of the config, "year" (default) or "ytd"
+	By     []string // dimensions, from queries.Dimensions
+}
+
+// Table is a metric family's result: one row per group, then a total row.
+type Table struct {
+	Family      string    `json:"family"`
+	Title       string    `json:"title"`
+	Period      string    `json:"period"`
+	From        time.Time `json:"from"`
+	To          time.Time `json:"to"`
+	By          []string  `json:"by"`
+	Columns     []string  `json:"columns"`
+	Rows        []Row     `json:"rows"`
+	MinCellSize int       `json:"min_cell_size"`
+}
+
+// Row is one group's figures. Withheld figures are nil, with the reason.
+type Row struct {
+	Values     []any  `json:"values"`
+	N          int64  `json:"n"`
+	Total      bool   `json:"total,omitempty"`
+	Suppressed string `json:"suppressed,omitempty"`
+}
+
+// Run computes one family.
+func (r *Runner) Run(ctx context.Context, family string, opt Options) (*Table, error) {
+	f, ok := FamilyByName(family)
+	if !ok {
+		return nil, fmt.Errorf("no metric family %q (families: %s)", family, strings.Join(familyNames(), ", "))
+	}
+	for _, d := range opt.By {
+		if !contains(queries.Dimensions, d) {
+			return nil, fmt.Errorf("cannot cut by %q (dimensions: %s)", d, strings.Join(queries.Dimensions, ", "))
+		}
+	}
+	from, to, name, err := r.period(opt.Period)
+	if err != nil {
+		return nil, err
+	}
+	t := &Table{Family: f.Name, Title: f.Title, Period: name, From: from, To: to, By: opt.By, MinCellSize: r.cfg.Privacy.MinCellSize}
+	rows, cols, err := r.query(ctx, f.Query, from, to, opt.By)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.Name, err)
+	}
+	t.Columns = cols
+	t.Rows = rows
+	if len(opt.By) > 0 {
+		total, _, err := r.query(ctx, f.Query, from, to, nil)
+		if err != nil {
+			return nil, fmt.Errorf("%s total: %w", f.Name, err)
+		}
+		for i := range total {
+			total[i].Total = true
+		}
+		t.Rows = append(t.Rows, total...)
+	}
+	nCol := indexOf(cols, f.NColumn)
+	if nCol < 0 {
+		return nil, fmt.Errorf("%s: the query has no column %s", f.Name, f.NColumn)
+	}
+	for i := range t.Rows {
+		t.Rows[i].N = asInt(t.Rows[i].Values[nCol])
+	}
+	suppress(t, r.cfg.Privacy.MinCellSize)
+	t.keepAskedDimensions()
+	return t, nil
+}
+
+// query runs a family's SQL with the period, grouping and thresholds.
+func (r *Runner) query(ctx context.Context, name string, from, to time.Time, by []string) ([]Row, []string, error) {
+	q, ok := r.queries[name]
+	if !ok {
+		return nil, nil, fmt.Errorf("no query %s", name)
+	}
+	values := map[string]any{
+		"from": from, "to": to,
+		"target_sessions": r.cfg.DosageTarget.SessionsPerWeek, "target_minutes": r.cfg.DosageTarget.MinutesPerWeek,
+		"percentile_below": r.cfg.Eligibility.PercentileBelow, "benchmark_percentile": r.cfg.Impact.BenchmarkPercentile,
+		"min_sessions": r.cfg.Impact.MinSessions, "outcome_window": r.cfg.Impact.OutcomeWindow,
+	}
+	for _, d := range queries.Dimensions {
+		values["by_"+d] = contains(by, d)
+	}
+	var args []any
+	for _, p := range queries.Params(q) {
+		v, ok := values[p]
+		if !ok {
+			return nil, nil, fmt.Errorf("query %s uses $%s, which metrics does not provide", name, p)
+		}
+		args = append(args, sql.Named(p, v))
+	}
+	rows, err := r.c.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []Row
+	for rows.Next() {
+		v := make([]any, len(cols))
+		p := make([]any, len(cols))
+		for i := range v {
+			p[i] = &v[i]
+		}
+		if err := rows.Scan(p...); err != nil {
+			return nil, nil, err
+		}
+		out = append(out, Row{Values: v})
+	}
+	return out, cols, rows.Err()
+}
+
+// period resolves a period name to its dates.
+func (r *Runner) period(name string) (time.Time, time.Time, string, error) {
+	cal := r.cfg.Calendar
+	start, end := cal.Start.Time, cal.End.Time
+	if start.IsZero() {
+		start = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	if end.IsZero() {
+		end = time.Date(2999, 12, 31, 0, 0, 0, 0, time.UTC)
+	}
+	switch name {
+	case "", "year":
+		return start, end, "year", nil
+	case "ytd":
+		today := r.now().UTC().Truncate(24 * time.Hour)
+		if today.Before(end) {
+			end = today
+		}
+		return start, end, "year to date", nil
+	}
+	var names []string
+	for _, p := range cal.Periods {
+		if p.Name == name {
+			return p.From.Time, p.To.Time, p.Name, nil
+		}
+		names = append(names, p.Name)
+	}
+	return time.Time{}, time.Time{}, "", fmt.Errorf("no period %q (periods: year, ytd%s)", name, prefixAll(", ", names))
+}
+
+func prefixAll(sep string, names []string) string {
+	if len(names) == 0 {
+		return ""
+	}
+	return sep + strings.Join(names, sep)
+}
+
+// keepAskedDimensions drops the dimension columns nobody asked for.
+func (t *Table) keepAskedDimensions() {
+	var keep []int
+	for i, c := range t.Columns {
+		if contains(queries.Dimensions, c) && !contains(t.By, c) {
+			continue
+		}
+		keep = append(keep, i)
+	}
+	cols := make([]string, len(keep))
+	for j, i := range keep {
+		cols[j] = t.Columns[i]
+	}
+	for r := range t.Rows {
+		v := make([]any, len(keep))
+		for j, i := range keep {
+			v[j] = t.Rows[r].Values[i]
+		}
+		t.Rows[r].Values = v
+	}
+	t.Columns = cols
+}
+
+// suppress withholds every figure of a row resting on fewer than min
+// students. Where the table shows a total, a single withheld row could be
+// worked out by subtraction, so the next smallest row is withheld too.
+func suppress(t *Table, min int) {
+	withheld := func(i int, why string) {
+		row := &t.Rows[i]
+		row.Suppressed = why
+		for j, c := range t.Columns {
+			if !contains(queries.Dimensions, c) {
+				row.Values[j] = nil
+			}
+		}
+	}
+	small := fmt.Sprintf("fewer than %d students", min)
+	var hidden []int
+	var shown []int
+	hasTotal := false
+	for i, row := range t.Rows {
+		if row.Total {
+			hasTotal = true
+			if row.N < int64(min) {
+				withheld(i, small)
+			}
+			continue
+		}
+		if row.N < int64(min) {
+			withheld(i, small)
+			hidden = append(hidden, i)
+		} else {
+			shown = append(shown, i)
+		}
+	}
+	if hasTotal && len(hidden) == 1 && len(shown) > 0 {
+		sort.SliceStable(shown, func(a, b int) bool { return t.Rows[shown[a]].N < t.Rows[shown[b]].N })
+		withheld(shown[0], "withheld so that a smaller group's figures cannot be worked out from the total")
+	}
+}
+
+func familyNames() []string {
+	var n []string
+	for _, f := range Families {
+		n = append(n, f.Name)
+	}
+	return n
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func indexOf(list []string, v string) int {
+	for i, x := range list {
+		if x == v {
+			return i
+		}
+	}
+	return -1
+}
+
+func asInt(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case int32:
+		return int64(x)
+	case int:
+		return int64(x)
+	case float64:
+		return int64(x)
+	}
+	return 0
+}

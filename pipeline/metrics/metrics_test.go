@@ -1,0 +1,183 @@
+package metrics
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hitreflect/hitreflect/internal/wiring"
+	"github.com/hitreflect/hitreflect/pipeline"
+)
+
+// fixtureConfig: four weeks of September 2025, the third on break, so the
+// instructional weeks are those of Sep 1, Sep 8 and Sep 22.
+const fixtureConfig = `district: Fixture
+school_year: 2025-26
+calendar:
+  start: 2025-09-01
+  end: 2025-09-28
+  breaks: [{from: 2025-09-15, to: 2025-09-19}]
+  periods: [{name: early, from: 2025-09-01, to: 2025-09-07}]
+privacy: {min_cell_size: 1}
+dosage_target: {sessions_per_week: 2, minutes_per_week: 60}
+providers:
+  - {id: p1, cost: {per_student: 1000}}
+  - {id: p2, cost: {per_hour: 40}}
+sources:
+  - {name: p1, kind: sessions, provider: p1, connector: {type: local, path: ., pattern: sessions.csv}, profile: canonical-sessions}
+  - {name: p2, kind: sessions, provider: p2, connector: {type: local, path: ., pattern: sessions_p2.csv}, profile: canonical-sessions}
+  - {name: roster, kind: roster, connector: {type: local, path: ., pattern: roster.csv}, profile: canonical-roster}
+`
+
+// newRunner loads testdata into a fresh warehouse and sets up metrics on it.
+func newRunner(t *testing.T, extra string) *Runner {
+	t.Helper()
+	dir, _ := filepath.Abs("testdata")
+	cfgPath := filepath.Join(t.TempDir(), "hitreflect.yaml")
+	text := strings.ReplaceAll(fixtureConfig, "path: .", "path: "+dir) + extra
+	if err := writeFile(cfgPath, text); err != nil {
+		t.Fatal(err)
+	}
+	s, err := pipeline.Prepare(cfgPath, wiring.Connectors())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := s.OpenWarehouse(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	results, err := s.Ingest(t.Context(), w, pipeline.IngestOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range results {
+		if r.Failed() {
+			t.Fatalf("%s failed: %v", r.Source, r.Err)
+		}
+	}
+	c, err := w.DB.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	r, err := New(t.Context(), c, s.Config, func() time.Time { return time.Date(2025, 9, 30, 0, 0, 0, 0, time.UTC) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// value finds a figure in the row whose dimensions match.
+func value(t *testing.T, tb *Table, column string, match map[string]string) any {
+	t.Helper()
+	c := indexOf(tb.Columns, column)
+	if c < 0 {
+		t.Fatalf("no column %s in %v", column, tb.Columns)
+	}
+rows:
+	for _, row := range tb.Rows {
+		for dim, want := range match {
+			if dim == "total" {
+				if !row.Total {
+					continue rows
+				}
+				continue
+			}
+			if fmt.Sprint(row.Values[indexOf(tb.Columns, dim)]) != want {
+				continue rows
+			}
+		}
+		return row.Values[c]
+	}
+	t.Fatalf("no row %v", match)
+	return nil
+}
+
+func near(t *testing.T, what string, got any, want float64) {
+	t.Helper()
+	var g float64
+	switch x := got.(type) {
+	case float64:
+		g = x
+	case int64:
+		g = float64(x)
+	case int32:
+		g = float64(x)
+	default:
+		t.Errorf("%s = %v (%T), want %v", what, got, got, want)
+		return
+	}
+	if math.Abs(g-want) > 1e-9 {
+		t.Errorf("%s = %v, want %v", what, g, want)
+	}
+}
+
+// Every expected figure below was worked out by hand from testdata:
+//
+//	A (school 101, grade 3, p1): 5 scheduled, 4 attended, 1 absent; 135 min;
+//	  weeks of Sep 1, 8, (15 is a break), 22 -> 3 active weeks;
+//	  4/3 sessions and 45 min a week (target 2 and 60: not met);
+//	  tutors T1,T1,T2,T1 -> consistency 3/4; 2.25 hours.
+//	B (101, grade 4, p1): 3 scheduled, 2 attended, 0 absent, 1 tutor absent;
+//	  120 min in the week of Sep 1 -> 2 sessions, 120 min a week: met;
+//	  consistency 1; 2 hours.
+//	C (102, grade 6, p2): 2 scheduled (1 cancelled, 1 absent), none attended.
+func TestEngagementByHand(t *testing.T) {
+	t.Parallel()
+	r := newRunner(t, "")
+	tb, err := r.Run(t.Context(), "engagement", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := map[string]string{}
+	for col, want := range map[string]float64{
+		"students_scheduled":         3,
+		"students_served":            2,
+		"sessions_scheduled":         10,
+		"sessions_attended":          6,
+		"attendance_rate":            6.0 / 8, // attended / (attended + student absent)
+		"delivery_rate":              8.0 / 10,
+		"sessions_per_week":          (4.0/3 + 2) / 2,
+		"minutes_per_week":           (45.0 + 120) / 2,
+		"minutes_per_week_p25":       45 + 0.25*75,
+		"minutes_per_week_median":    82.5,
+		"share_meeting_target":       0.5,
+		"students_meeting_target":    1,
+		"hours_attended":             (135.0 + 120) / 60,
+		"hours_per_student_served":   (2.25 + 2) / 2,
+		"students_0_hours":           1,
+		"students_0_5_hours":         2,
+		"students_over_30_hours":     0,
+		"mean_group_size":            (3*4 + 2 + 5) / 6.0,
+		"share_groups_of_4_or_fewer": 5.0 / 6,
+		"tutor_consistency":          (0.75 + 1) / 2,
+	} {
+		near(t, col, value(t, tb, col, all), want)
+	}
+
+	by, err := r.Run(t.Context(), "engagement", Options{By: []string{"school"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "school 101 attendance", value(t, by, "attendance_rate", map[string]string{"school": "101"}), 6.0/7)
+	near(t, "school 102 delivery", value(t, by, "delivery_rate", map[string]string{"school": "102"}), 1.0/2)
+	near(t, "school 102 served", value(t, by, "students_served", map[string]string{"school": "102"}), 0)
+	near(t, "total row", value(t, by, "students_scheduled", map[string]string{"total": ""}), 3)
+
+	early, err := r.Run(t.Context(), "engagement", Options{Period: "early", By: []string{"provider"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sep 1-7: A attended 2 (60 min, 1 week), B attended 2 of 3.
+	near(t, "early p1 sessions", value(t, early, "sessions_scheduled", map[string]string{"provider": "p1"}), 5)
+	near(t, "early p1 minutes a week", value(t, early, "minutes_per_week", map[string]string{"provider": "p1"}), (60.0+120)/2)
+	near(t, "early p1 meeting", value(t, early, "share_meeting_target", map[string]string{"provider": "p1"}), 1)
+}
+
+func writeFile(path, text string) error { return os.WriteFile(path, []byte(text), 0o600) }

@@ -1,0 +1,116 @@
+// Package metrics computes what the reflection meetings look at, exactly as
+// docs/metrics.md defines it: the SQL in queries/ does the counting, this
+// package gives it the calendar and targets from the config, adds totals,
+// and withholds figures that rest on too few students.
+package metrics
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/hitreflect/hitreflect/internal/config"
+	"github.com/hitreflect/hitreflect/queries"
+)
+
+// conn is what metrics needs of a pinned DuckDB connection (the set-up
+// tables are temporary, so every query must run on the same one).
+type conn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Runner computes metrics on one connection to the warehouse.
+type Runner struct {
+	c       conn
+	cfg     *config.Config
+	queries queries.Set
+	now     func() time.Time
+}
+
+// New sets up the calendar, periods, dosage targets and the session facts
+// on c and returns a Runner. now gives "today" for year-to-date periods.
+func New(ctx context.Context, c conn, cfg *config.Config, now func() time.Time) (*Runner, error) {
+	qs, err := queries.Load()
+	if err != nil {
+		return nil, err
+	}
+	r := &Runner{c: c, cfg: cfg, queries: qs, now: now}
+	if err := r.setup(ctx); err != nil {
+		return nil, fmt.Errorf("set up metrics: %w", err)
+	}
+	return r, nil
+}
+
+func (r *Runner) exec(ctx context.Context, q string, args ...any) error {
+	_, err := r.c.ExecContext(ctx, q, args...)
+	return err
+}
+
+func (r *Runner) setup(ctx context.Context) error {
+	for _, q := range []string{
+		`CREATE OR REPLACE TEMP TABLE calendar_periods (name VARCHAR, from_date DATE, to_date DATE)`,
+		`CREATE OR REPLACE TEMP TABLE instructional_weeks (week_start DATE)`,
+		`CREATE OR REPLACE TEMP TABLE dosage_targets (provider VARCHAR, sessions_per_week DOUBLE, minutes_per_week DOUBLE)`,
+	} {
+		if err := r.exec(ctx, q); err != nil {
+			return err
+		}
+	}
+	for _, p := range r.cfg.Calendar.Periods {
+		if err := r.exec(ctx, `INSERT INTO calendar_periods VALUES (?, ?, ?)`, p.Name, p.From.Time, p.To.Time); err != nil {
+			return err
+		}
+	}
+	for _, p := range r.cfg.Providers {
+		if p.DosageTarget != nil {
+			if err := r.exec(ctx, `INSERT INTO dosage_targets VALUES (?, ?, ?)`, p.ID, p.DosageTarget.SessionsPerWeek, p.DosageTarget.MinutesPerWeek); err != nil {
+				return err
+			}
+		}
+	}
+	for _, w := range instructionalWeeks(r.cfg.Calendar) {
+		if err := r.exec(ctx, `INSERT INTO instructional_weeks VALUES (?)`, w); err != nil {
+			return err
+		}
+	}
+	if len(r.cfg.Calendar.Windows) == 0 && r.cfg.Calendar.Start.IsZero() {
+		// No calendar: every week with a session counts as instructional.
+		if err := r.exec(ctx, `INSERT INTO instructional_weeks SELECT DISTINCT CAST(date_trunc('week', session_date) AS DATE) FROM sessions`); err != nil {
+			return err
+		}
+	}
+	return r.exec(ctx, `CREATE OR REPLACE TEMP VIEW session_facts AS `+r.queries["session_facts"])
+}
+
+// instructionalWeeks lists the Mondays of the weeks that have at least one
+// school day: a weekday inside the calendar and outside every break.
+func instructionalWeeks(cal config.Calendar) []time.Time {
+	if cal.Start.IsZero() || cal.End.IsZero() {
+		return nil
+	}
+	var weeks []time.Time
+	seen := map[time.Time]bool{}
+	for d := cal.Start.Time; !d.After(cal.End.Time); d = d.AddDate(0, 0, 1) {
+		if d.Weekday() == time.Saturday || d.Weekday() == time.Sunday || onBreak(cal, d) {
+			continue
+		}
+		monday := d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
+		if !seen[monday] {
+			seen[monday] = true
+			weeks = append(weeks, monday)
+		}
+	}
+	return weeks
+}
+
+func onBreak(cal config.Calendar, d time.Time) bool {
+	for _, b := range cal.Breaks {
+		if !d.Before(b.From.Time) && !d.After(b.To.Time) {
+			return true
+		}
+	}
+	return false
+}

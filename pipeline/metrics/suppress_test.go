@@ -1,0 +1,70 @@
+package metrics
+
+import "testing"
+
+func table(ns ...int64) *Table {
+	t := &Table{Columns: []string{"school", "students", "rate"}}
+	var total int64
+	for i, n := range ns {
+		t.Rows = append(t.Rows, Row{Values: []any{string(rune('A' + i)), n, 0.5}, N: n})
+		total += n
+	}
+	t.Rows = append(t.Rows, Row{Values: []any{nil, total, 0.5}, N: total, Total: true})
+	return t
+}
+
+func TestSuppression(t *testing.T) {
+	t.Parallel()
+	// A cell of 9 students is withheld at min_cell_size 10; with a total
+	// shown, the next smallest (15) goes too, or 9 = 54 - 15 - 30.
+	tb := table(9, 15, 30)
+	suppress(tb, 10)
+	want := []string{"fewer than 10 students", "withheld so that a smaller group's figures cannot be worked out from the total", "", ""}
+	for i, row := range tb.Rows {
+		if row.Suppressed != want[i] {
+			t.Errorf("row %d (n=%d): suppressed %q, want %q", i, row.N, row.Suppressed, want[i])
+		}
+		if (row.Suppressed != "") != (row.Values[1] == nil) || row.Values[0] == nil && !row.Total {
+			t.Errorf("row %d: values %v do not match its suppression", i, row.Values)
+		}
+	}
+	// Two small cells protect each other: nothing more is withheld.
+	tb = table(4, 6, 30)
+	suppress(tb, 10)
+	if tb.Rows[2].Suppressed != "" || tb.Rows[0].Suppressed == "" || tb.Rows[1].Suppressed == "" {
+		t.Errorf("two small cells: %+v", tb.Rows)
+	}
+	// No total, no subtraction: only the small cell goes.
+	tb = table(9, 15)
+	tb.Rows = tb.Rows[:2]
+	suppress(tb, 10)
+	if tb.Rows[1].Suppressed != "" {
+		t.Errorf("without a total, 15 was withheld")
+	}
+}
+
+// On the fixture, school 102 has one student: at min_cell_size 2 its row is
+// withheld and, the total being shown, so is school 101's.
+func TestSuppressionOnTheWarehouse(t *testing.T) {
+	t.Parallel()
+	r := newRunner(t, "")
+	r.cfg.Privacy.MinCellSize = 2
+	tb, err := r.Run(t.Context(), "engagement", Options{By: []string{"school"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range tb.Rows {
+		school := row.Values[indexOf(tb.Columns, "school")]
+		switch {
+		case row.Total && row.Suppressed != "":
+			t.Errorf("total withheld")
+		case school == "102" && row.Suppressed != "fewer than 2 students":
+			t.Errorf("school 102: %q", row.Suppressed)
+		case school == "101" && row.Suppressed == "":
+			t.Errorf("school 101 shown: its figures and the total give away school 102's")
+		}
+		if row.Suppressed != "" && row.Values[indexOf(tb.Columns, "attendance_rate")] != nil {
+			t.Errorf("withheld row still shows its attendance rate")
+		}
+	}
+}
