@@ -1,0 +1,205 @@
+package cli
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hitreflect/hitreflect/pipeline/metrics"
+	"github.com/hitreflect/hitreflect/queries"
+)
+
+func (e *env) metricsCmd() *cobra.Command {
+	var cfgPath, period, by, family, format string
+	c := &cobra.Command{
+		Use:   "metrics --config FILE [--period NAME] [--by school,provider,...] [--family NAME] [--format table|csv|json]",
+		Short: "Compute the reflection meeting's figures from the warehouse",
+		Long: `Computes the metric families of docs/metrics.md for a period, cut by any of
+` + strings.Join(queries.Dimensions, ", ") + `.
+Every row carries n, the students it rests on; figures resting on fewer than
+privacy.min_cell_size students are withheld and marked. A total row follows.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch format {
+			case "table", "csv", "json":
+			default:
+				return usageErr("--format must be table, csv or json, got %q", format)
+			}
+			var dims []string
+			for _, d := range strings.Split(by, ",") {
+				if d = strings.TrimSpace(d); d != "" {
+					dims = append(dims, d)
+				}
+			}
+			families := []string{family}
+			if family == "" || family == "all" {
+				families = nil
+				for _, f := range metrics.Families {
+					families = append(families, f.Name)
+				}
+			} else if _, ok := metrics.FamilyByName(family); !ok {
+				return usageErr("no metric family %q", family)
+			}
+			s, w, err := e.open(cfgPath)
+			if err != nil {
+				return err
+			}
+			defer w.Close()
+			conn, err := w.DB.Conn(e.ctx)
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			r, err := metrics.New(e.ctx, conn, s.Config, time.Now)
+			if err != nil {
+				return err
+			}
+			var tables []*metrics.Table
+			for _, f := range families {
+				t, err := r.Run(e.ctx, f, metrics.Options{Period: period, By: dims})
+				if err != nil {
+					return &exitError{ExitUsage, err}
+				}
+				tables = append(tables, t)
+			}
+			switch format {
+			case "json":
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(tables)
+			case "csv":
+				return writeCSV(e.stdout, tables)
+			}
+			for _, t := range tables {
+				writeTable(e.stdout, t)
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&cfgPath, "config", "", "the config file (hitreflect.yaml)")
+	c.Flags().StringVar(&period, "period", "year", "year, ytd, or a period of the config's calendar")
+	c.Flags().StringVar(&by, "by", "", "dimensions to cut by, comma-separated")
+	c.Flags().StringVar(&family, "family", "all", "one metric family, or all")
+	c.Flags().StringVar(&format, "format", "table", "table, csv or json")
+	return c
+}
+
+// writeCSV writes every table into one CSV: family, period, dimensions,
+// figures, n and the suppression note, for Excel users.
+func writeCSV(w io.Writer, tables []*metrics.Table) error {
+	out := csv.NewWriter(w)
+	for i, t := range tables {
+		if i > 0 {
+			_ = out.Write(nil)
+		}
+		_ = out.Write(append(append([]string{"family", "period"}, t.Columns...), "n", "note"))
+		for _, row := range t.Rows {
+			rec := []string{t.Family, t.Period}
+			for j, v := range row.Values {
+				rec = append(rec, cell(t.Columns[j], v, row.Total, false))
+			}
+			rec = append(rec, fmt.Sprint(row.N), row.Suppressed)
+			_ = out.Write(rec)
+		}
+	}
+	out.Flush()
+	return out.Error()
+}
+
+// writeTable prints a family for a terminal, in the units a person reads
+// (percentages, one decimal). A family has many figures and few groups, so
+// each figure is a line and each group a column.
+func writeTable(w io.Writer, t *metrics.Table) {
+	fmt.Fprintf(w, "%s — %s (%s to %s)\n", t.Title, t.Period, t.From.Format("2006-01-02"), t.To.Format("2006-01-02"))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	var dims, figures []int
+	for j, c := range t.Columns {
+		if isDimension(c) {
+			dims = append(dims, j)
+		} else {
+			figures = append(figures, j)
+		}
+	}
+	// Header lines: one per dimension, naming each group.
+	for _, d := range dims {
+		line := t.Columns[d] + "\t"
+		for _, row := range t.Rows {
+			line += cell(t.Columns[d], row.Values[d], row.Total, true) + "\t"
+		}
+		fmt.Fprintln(tw, line)
+	}
+	line := "n (students)\t"
+	for _, row := range t.Rows {
+		line += fmt.Sprint(row.N) + "\t"
+	}
+	fmt.Fprintln(tw, line)
+	for _, f := range figures {
+		line := strings.ReplaceAll(t.Columns[f], "_", " ") + "\t"
+		for _, row := range t.Rows {
+			if row.Suppressed != "" {
+				line += "withheld*\t"
+				continue
+			}
+			line += cell(t.Columns[f], row.Values[f], row.Total, true) + "\t"
+		}
+		fmt.Fprintln(tw, line)
+	}
+	tw.Flush()
+	notes := map[string]bool{}
+	for _, row := range t.Rows {
+		if row.Suppressed != "" && !notes[row.Suppressed] {
+			notes[row.Suppressed] = true
+			fmt.Fprintf(w, "* %s\n", row.Suppressed)
+		}
+	}
+	fmt.Fprintln(w)
+}
+
+// cell formats one value; human adds % and rounding for the terminal.
+func cell(column string, v any, total, human bool) string {
+	if v == nil {
+		if total && isDimension(column) {
+			return "all"
+		}
+		if human {
+			return "–"
+		}
+		return ""
+	}
+	switch x := v.(type) {
+	case float64:
+		if math.IsNaN(x) {
+			return ""
+		}
+		if human && (strings.HasSuffix(column, "_rate") || strings.HasPrefix(column, "share_") || column == "tutor_consistency") {
+			return fmt.Sprintf("%.0f%%", 100*x)
+		}
+		if human {
+			return fmt.Sprintf("%.1f", x)
+		}
+		return fmt.Sprintf("%.6g", x)
+	case time.Time:
+		return x.Format("2006-01-02")
+	case bool:
+		if x {
+			return "yes"
+		}
+		return "no"
+	}
+	return fmt.Sprint(v)
+}
+
+func isDimension(c string) bool {
+	for _, d := range queries.Dimensions {
+		if d == c {
+			return true
+		}
+	}
+	return false
+}
