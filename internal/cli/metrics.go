@@ -120,7 +120,7 @@ func writeTable(w io.Writer, t *metrics.Table) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	var dims, figures []int
 	for j, c := range t.Columns {
-		if isDimension(c) {
+		if t.IsDimension(c) {
 			dims = append(dims, j)
 		} else {
 			figures = append(figures, j)
@@ -177,7 +177,7 @@ func cell(column string, v any, total, human bool) string {
 		if math.IsNaN(x) {
 			return ""
 		}
-		if human && (strings.HasSuffix(column, "_rate") || strings.HasPrefix(column, "share_") || column == "tutor_consistency") {
+		if human && isShare(column) {
 			return fmt.Sprintf("%.0f%%", 100*x)
 		}
 		if human {
@@ -193,6 +193,11 @@ func cell(column string, v any, total, human bool) string {
 		return "no"
 	}
 	return fmt.Sprint(v)
+}
+
+// isShare says whether a figure is a proportion, shown as a percentage.
+func isShare(c string) bool {
+	return strings.HasSuffix(c, "_rate") || strings.HasPrefix(c, "share_") || c == "tutor_consistency" || c == "coverage" || c == "targeting"
 }
 
 func isDimension(c string) bool {

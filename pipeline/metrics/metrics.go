@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hitreflect/hitreflect/pipeline/values"
 	"github.com/hitreflect/hitreflect/queries"
 )
 
@@ -18,11 +19,16 @@ type Family struct {
 	Query   string
 	NColumn string
 	Title   string
+	// Within are columns that split every row whatever the grouping (the
+	// tutored and comparison groups of growth).
+	Within []string
 }
 
 // Families lists the metric families in the order reports show them.
 var Families = []Family{
 	{Name: "engagement", Query: "engagement", NColumn: "students_scheduled", Title: "Engagement: dosage and attendance"},
+	{Name: "coverage", Query: "coverage", NColumn: "students", Title: "Targeting and coverage: reaching the students who need it"},
+	{Name: "growth", Query: "growth", NColumn: "students", Title: "Growth of tutored and comparison students (descriptive, not causal)", Within: []string{"group"}},
 }
 
 // FamilyByName finds a family.
@@ -52,6 +58,13 @@ type Table struct {
 	Columns     []string  `json:"columns"`
 	Rows        []Row     `json:"rows"`
 	MinCellSize int       `json:"min_cell_size"`
+	// Within are the columns that split rows whatever the grouping.
+	Within []string `json:"within,omitempty"`
+}
+
+// IsDimension says whether a column names a group rather than a figure.
+func (t *Table) IsDimension(c string) bool {
+	return contains(queries.Dimensions, c) || contains(t.Within, c)
 }
 
 // Row is one group's figures. Withheld figures are nil, with the reason.
@@ -79,6 +92,7 @@ func (r *Runner) Run(ctx context.Context, family string, opt Options) (*Table, e
 	}
 	t := &Table{Family: f.Name, Title: f.Title, Period: name, From: from, To: to, By: opt.By, MinCellSize: r.cfg.Privacy.MinCellSize}
 	rows, cols, err := r.query(ctx, f.Query, from, to, opt.By)
+	t.Within = f.Within
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", f.Name, err)
 	}
@@ -112,22 +126,9 @@ func (r *Runner) query(ctx context.Context, name string, from, to time.Time, by 
 	if !ok {
 		return nil, nil, fmt.Errorf("no query %s", name)
 	}
-	values := map[string]any{
-		"from": from, "to": to,
-		"target_sessions": r.cfg.DosageTarget.SessionsPerWeek, "target_minutes": r.cfg.DosageTarget.MinutesPerWeek,
-		"percentile_below": r.cfg.Eligibility.PercentileBelow, "benchmark_percentile": r.cfg.Impact.BenchmarkPercentile,
-		"min_sessions": r.cfg.Impact.MinSessions, "outcome_window": r.cfg.Impact.OutcomeWindow,
-	}
-	for _, d := range queries.Dimensions {
-		values["by_"+d] = contains(by, d)
-	}
-	var args []any
-	for _, p := range queries.Params(q) {
-		v, ok := values[p]
-		if !ok {
-			return nil, nil, fmt.Errorf("query %s uses $%s, which metrics does not provide", name, p)
-		}
-		args = append(args, sql.Named(p, v))
+	args, err := r.bind(name, q, from, to, by)
+	if err != nil {
+		return nil, nil, err
 	}
 	rows, err := r.c.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -151,6 +152,38 @@ func (r *Runner) query(ctx context.Context, name string, from, to time.Time, by 
 		out = append(out, Row{Values: v})
 	}
 	return out, cols, rows.Err()
+}
+
+// bind gives a query the named parameters it uses: the period, the
+// grouping, and the thresholds of the config.
+func (r *Runner) bind(name, q string, from, to time.Time, by []string) ([]any, error) {
+	values := map[string]any{
+		"from": from, "to": to,
+		"target_sessions": r.cfg.DosageTarget.SessionsPerWeek, "target_minutes": r.cfg.DosageTarget.MinutesPerWeek,
+		"percentile_below": r.cfg.Eligibility.PercentileBelow, "benchmark_percentile": r.cfg.Impact.BenchmarkPercentile,
+		"min_sessions": r.cfg.Impact.MinSessions, "outcome_window": r.cfg.Impact.OutcomeWindow,
+		"school_year": r.schoolYear(from),
+	}
+	for _, d := range queries.Dimensions {
+		values["by_"+d] = contains(by, d)
+	}
+	var args []any
+	for _, p := range queries.Params(q) {
+		v, ok := values[p]
+		if !ok {
+			return nil, fmt.Errorf("query %s uses $%s, which metrics does not provide", name, p)
+		}
+		args = append(args, sql.Named(p, v))
+	}
+	return args, nil
+}
+
+// schoolYear is the config's school year, else the one the period starts in.
+func (r *Runner) schoolYear(from time.Time) string {
+	if r.cfg.SchoolYear != "" {
+		return r.cfg.SchoolYear
+	}
+	return values.SchoolYearOf(from)
 }
 
 // period resolves a period name to its dates.
@@ -194,7 +227,7 @@ func prefixAll(sep string, names []string) string {
 func (t *Table) keepAskedDimensions() {
 	var keep []int
 	for i, c := range t.Columns {
-		if contains(queries.Dimensions, c) && !contains(t.By, c) {
+		if contains(queries.Dimensions, c) && !contains(t.By, c) && !contains(t.Within, c) {
 			continue
 		}
 		keep = append(keep, i)
@@ -221,7 +254,7 @@ func suppress(t *Table, min int) {
 		row := &t.Rows[i]
 		row.Suppressed = why
 		for j, c := range t.Columns {
-			if !contains(queries.Dimensions, c) {
+			if !t.IsDimension(c) {
 				row.Values[j] = nil
 			}
 		}

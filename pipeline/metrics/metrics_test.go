@@ -32,6 +32,7 @@ sources:
   - {name: p1, kind: sessions, provider: p1, connector: {type: local, path: ., pattern: sessions.csv}, profile: canonical-sessions}
   - {name: p2, kind: sessions, provider: p2, connector: {type: local, path: ., pattern: sessions_p2.csv}, profile: canonical-sessions}
   - {name: roster, kind: roster, connector: {type: local, path: ., pattern: roster.csv}, profile: canonical-roster}
+  - {name: tests, kind: assessments, connector: {type: local, path: ., pattern: assessments.csv}, profile: canonical-assessments}
 `
 
 // newRunner loads testdata into a fresh warehouse and sets up metrics on it.
@@ -181,3 +182,60 @@ func TestEngagementByHand(t *testing.T) {
 }
 
 func writeFile(path, text string) error { return os.WriteFile(path, []byte(text), 0o600) }
+
+// Assessments (testdata/assessments.csv), fall baseline, spring outcome,
+// cutoff percentile 40. Student x subject: A-math 30 (eligible, served),
+// B-ela 55 (served), C-math 20 (eligible, not served: no attended session),
+// D-math 35 (eligible), D-ela 70, E-ela 45.
+func TestCoverageByHand(t *testing.T) {
+	t.Parallel()
+	r := newRunner(t, "")
+	tb, err := r.Run(t.Context(), "coverage", Options{By: []string{"subject"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	math := map[string]string{"subject": "math"}
+	ela := map[string]string{"subject": "ela"}
+	near(t, "math eligible", value(t, tb, "eligible", math), 3)     // A, C, D
+	near(t, "math coverage", value(t, tb, "coverage", math), 1.0/3) // A of A, C, D
+	near(t, "math targeting", value(t, tb, "targeting", math), 1)   // A, eligible
+	near(t, "ela eligible", value(t, tb, "eligible", ela), 0)
+	if v := value(t, tb, "coverage", ela); v != nil {
+		t.Errorf("ela coverage with no eligible student = %v, want empty", v)
+	}
+	near(t, "ela targeting", value(t, tb, "targeting", ela), 0) // B, not eligible
+	total := map[string]string{"total": ""}
+	near(t, "students", value(t, tb, "students", total), 6) // A-m, B-e, C-m, D-m, D-e, E-e
+	near(t, "coverage", value(t, tb, "coverage", total), 1.0/3)
+	near(t, "targeting", value(t, tb, "targeting", total), 1.0/2)
+}
+
+// The analysis sample, by hand. Math: school 101 grade 3 had A tutored (4
+// sessions between the fall and spring tests), so D there is the
+// comparison; C (102, grade 6) is in a cell with nobody tutored. ELA: B
+// tutored in 101 grade 4, E the comparison; D-ela (grade 3) is out.
+func TestGrowthByHand(t *testing.T) {
+	t.Parallel()
+	r := newRunner(t, "")
+	tb, err := r.Run(t.Context(), "growth", Options{By: []string{"subject"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		subject, group           string
+		gain, pct, base, outcome float64
+	}{
+		{"math", "tutored", 200 - 190, 38 - 30, 0, 0},    // A: 30 and 38 are below 40
+		{"math", "comparison", 192 - 188, 36 - 35, 0, 0}, // D
+		{"ela", "tutored", 204 - 200, 52 - 55, 1, 1},     // B: 55, 52
+		{"ela", "comparison", 199 - 198, 40 - 45, 1, 1},  // E: 45, and 40 is at the benchmark
+	} {
+		m := map[string]string{"subject": c.subject, "group": c.group}
+		near(t, c.subject+" "+c.group+" students", value(t, tb, "students", m), 1)
+		near(t, c.subject+" "+c.group+" gain", value(t, tb, "mean_scale_score_gain", m), c.gain)
+		near(t, c.subject+" "+c.group+" percentile change", value(t, tb, "mean_percentile_change", m), c.pct)
+		near(t, c.subject+" "+c.group+" at benchmark (baseline)", value(t, tb, "share_at_benchmark_baseline", m), c.base)
+		near(t, c.subject+" "+c.group+" at benchmark (outcome)", value(t, tb, "share_at_benchmark_outcome", m), c.outcome)
+	}
+	near(t, "tutored total gain", value(t, tb, "mean_scale_score_gain", map[string]string{"total": "", "group": "tutored"}), (10.0+4)/2)
+}

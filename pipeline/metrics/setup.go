@@ -82,7 +82,20 @@ func (r *Runner) setup(ctx context.Context) error {
 			return err
 		}
 	}
-	return r.exec(ctx, `CREATE OR REPLACE TEMP VIEW session_facts AS `+r.queries["session_facts"])
+	if err := r.exec(ctx, `CREATE OR REPLACE TEMP VIEW session_facts AS `+r.queries["session_facts"]); err != nil {
+		return err
+	}
+	// The impact analysis table depends on the year, not the period: built once.
+	from, to, _, err := r.period("year")
+	if err != nil {
+		return err
+	}
+	q := r.queries["analysis_sample"]
+	args, err := r.bind("analysis_sample", q, from, to, nil)
+	if err != nil {
+		return err
+	}
+	return r.exec(ctx, `CREATE OR REPLACE TEMP TABLE analysis_sample AS `+q, args...)
 }
 
 // instructionalWeeks lists the Mondays of the weeks that have at least one
