@@ -101,7 +101,7 @@ func (r SourceResult) Failed() bool {
 		return true
 	}
 	for _, f := range r.Files {
-		if f.Status == ingest.StatusRejected {
+		if f.Status == ingest.StatusRejected || f.Status == ingest.StatusFailed {
 			return true
 		}
 	}
@@ -168,9 +168,15 @@ func (s *Setup) Ingest(ctx context.Context, w *warehouse.Warehouse, opt IngestOp
 			}
 			r, err := ingest.Load(ctx, conn, ingest.Request{Config: s.Config, Source: src, Profile: prof, Path: p,
 				TempDir: tempDir, DryRun: opt.DryRun, Stage: onStage})
+			if ctx.Err() != nil {
+				res.Err = ctx.Err()
+				results = append(results, res)
+				return results, ctx.Err()
+			}
 			if err != nil {
-				res.Err = err
-				break
+				// A file that cannot be loaded (unreadable, a broken link) is
+				// reported; the source's other files still load.
+				r = &ingest.Result{Path: p, Status: ingest.StatusFailed, Message: err.Error()}
 			}
 			res.Files = append(res.Files, r)
 			if opt.OnFile != nil {
@@ -192,10 +198,13 @@ func syncConfigTables(ctx context.Context, c *sql.Conn, cfg *config.Config) erro
 	}
 	defer tx.Rollback()
 	for _, sc := range cfg.Schools {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM schools WHERE school_id = ?`, sc.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schools SELECT ?, NULL WHERE ? NOT IN (SELECT school_id FROM schools)`, sc.ID, sc.ID); err != nil {
 			return fmt.Errorf("update schools: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schools VALUES (?, ?)`, sc.ID, nullable(sc.Name)); err != nil {
+		if sc.Name == "" {
+			continue // a school listed without a name keeps the name files gave it
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE schools SET name = ? WHERE school_id = ? AND name IS DISTINCT FROM ?`, sc.Name, sc.ID, sc.Name); err != nil {
 			return fmt.Errorf("update schools: %w", err)
 		}
 	}

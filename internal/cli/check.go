@@ -26,6 +26,9 @@ or not used. The warehouse is not touched. With no PATH it checks the config onl
 			if err != nil {
 				return err
 			}
+			if err := knownSource(s, source); err != nil {
+				return err
+			}
 			if len(args) == 0 {
 				fmt.Fprintf(e.stdout, "%s: config OK (%d sources, %d providers)\n", cfgPath, len(s.Config.Sources), len(s.Config.Providers))
 				return nil

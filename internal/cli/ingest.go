@@ -120,6 +120,8 @@ func fileLine(source, path string, r *ingest.Result) string {
 		return fmt.Sprintf("%-22s %-40s %s", source, name, r.Message)
 	case ingest.StatusRejected:
 		return fmt.Sprintf("%-22s %-40s REJECTED, nothing loaded: %s", source, name, r.Message)
+	case ingest.StatusFailed:
+		return fmt.Sprintf("%-22s %-40s FAILED, nothing loaded: %s", source, name, r.Message)
 	}
 	var parts []string
 	parts = append(parts, fmt.Sprintf("loaded %s of %s rows (%s new, %s changed, %s unchanged)",
@@ -134,7 +136,7 @@ func fileLine(source, path string, r *ingest.Result) string {
 		parts = append(parts, num(r.Skipped)+" skipped ("+reasons(r.SkipReasons)+")")
 	}
 	if r.Removed > 0 {
-		parts = append(parts, num(r.Removed)+" earlier sessions removed (snapshot)")
+		parts = append(parts, plural(int(r.Removed), "earlier session")+" removed (snapshot)")
 	}
 	return fmt.Sprintf("%-22s %-40s %s [%s]", source, name, strings.Join(parts, "; "), r.Elapsed.Round(10*time.Millisecond))
 }
@@ -182,7 +184,7 @@ func (e *env) summarise(results []pipeline.SourceResult) error {
 			switch f.Status {
 			case ingest.StatusSeen:
 				seen++
-			case ingest.StatusRejected:
+			case ingest.StatusRejected, ingest.StatusFailed:
 				rejectedFiles++
 			default:
 				loadedFiles++
@@ -199,8 +201,8 @@ func (e *env) summarise(results []pipeline.SourceResult) error {
 	case loadedFiles == 0 && rejectedFiles == 0:
 		fmt.Fprintf(e.stdout, "Nothing new: all %d files were loaded before.\n", seen)
 	default:
-		fmt.Fprintf(e.stdout, "Done: %d files loaded (%s rows, %s rejected), %d already loaded, %d rejected whole.\n",
-			loadedFiles, num(rows), num(rejected), seen, rejectedFiles)
+		fmt.Fprintf(e.stdout, "Done: %s loaded (%s, %s rejected), %d already loaded, %d rejected whole or failed.\n",
+			plural(loadedFiles, "file"), plural(int(rows), "row"), num(rejected), seen, rejectedFiles)
 		if failedSources > 0 {
 			fmt.Fprintf(e.stdout, "%d of %d sources failed (see above).\n", failedSources, len(results))
 		}

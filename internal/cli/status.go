@@ -19,6 +19,7 @@ type FileStatus struct {
 	Path       string    `json:"path"`
 	Status     string    `json:"status"`
 	Message    string    `json:"message,omitempty"`
+	Notes      []string  `json:"notes,omitempty"`
 	Read       int64     `json:"rows_read"`
 	Loaded     int64     `json:"rows_loaded"`
 	Rejected   int64     `json:"rows_rejected"`
@@ -43,7 +44,8 @@ func (e *env) statusCmd() *cobra.Command {
 			}
 			defer w.Close()
 			rows, err := w.DB.QueryContext(e.ctx, `SELECT file_id, source, path, status, coalesce(message, ''),
-				rows_read, rows_loaded, rows_rejected, rows_duplicate, rows_skipped, rows_removed, started_at, coalesce(finished_at, started_at)
+				rows_read, rows_loaded, rows_rejected, rows_duplicate, rows_skipped, rows_removed, started_at, coalesce(finished_at, started_at),
+				coalesce(notes, '[]')
 				FROM files ORDER BY file_id DESC LIMIT ?`, limit)
 			if err != nil {
 				return fmt.Errorf("read files: %w", err)
@@ -52,10 +54,12 @@ func (e *env) statusCmd() *cobra.Command {
 			var list []FileStatus
 			for rows.Next() {
 				var f FileStatus
+				var notes string
 				if err := rows.Scan(&f.FileID, &f.Source, &f.Path, &f.Status, &f.Message, &f.Read, &f.Loaded,
-					&f.Rejected, &f.Duplicate, &f.Skipped, &f.Removed, &f.StartedAt, &f.FinishedAt); err != nil {
+					&f.Rejected, &f.Duplicate, &f.Skipped, &f.Removed, &f.StartedAt, &f.FinishedAt, &notes); err != nil {
 					return err
 				}
+				_ = json.Unmarshal([]byte(notes), &f.Notes)
 				list = append(list, f)
 			}
 			if err := rows.Err(); err != nil {
@@ -78,12 +82,14 @@ func (e *env) statusCmd() *cobra.Command {
 			for _, f := range list {
 				fmt.Fprintf(tw, "#%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.FileID, f.StartedAt.Local().Format("2006-01-02 15:04"),
 					f.Source, f.Status, num(f.Read), num(f.Loaded), num(f.Rejected), num(f.Duplicate), num(f.Skipped), filepath.Base(f.Path))
-				if f.Status == "rejected" {
-					fmt.Fprintf(tw, "\t\t\twhy: %s\n", f.Message)
-				}
 			}
 			if err := tw.Flush(); err != nil {
 				return err
+			}
+			for _, f := range list {
+				if f.Status == "rejected" {
+					fmt.Fprintf(e.stdout, "#%d was rejected: %s\n", f.FileID, f.Message)
+				}
 			}
 			fmt.Fprintln(e.stdout, "Full paths and times: hitreflect status --json")
 			return nil

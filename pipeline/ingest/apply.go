@@ -250,6 +250,7 @@ func (l *loader) updateDimensions() error {
 func (l *loader) record(profHash string, start time.Time) error {
 	skips, _ := json.Marshal(l.skipReasons)
 	dropped, _ := json.Marshal(l.res.DroppedColumns)
+	notes, _ := json.Marshal(l.res.Notes)
 	r := l.res
 	if got := r.Loaded + r.Rejected + r.Duplicate + r.Skipped; got != r.Read {
 		return fmt.Errorf("rows do not reconcile: read %d, but loaded %d + rejected %d + duplicate %d + skipped %d = %d",
@@ -257,10 +258,10 @@ func (l *loader) record(profHash string, start time.Time) error {
 	}
 	return l.exec(`INSERT INTO files (file_id, source, kind, provider, path, content_hash, size_bytes, profile, profile_hash,
 		load_mode, status, message, encoding, header_line, rows_read, rows_loaded, rows_rejected, rows_duplicate, rows_skipped,
-		rows_new, rows_changed, rows_unchanged, rows_removed, skip_reasons, dropped_columns, started_at, finished_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		rows_new, rows_changed, rows_unchanged, rows_removed, skip_reasons, dropped_columns, notes, started_at, finished_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		l.fileID, l.req.Source.Name, l.req.Source.Kind, nullable(l.req.Source.Provider), l.req.Path, l.prep.Hash, l.prep.Size,
 		l.req.Profile.Name, profHash, l.req.Source.LoadMode, l.prep.Encoding, l.prep.HeaderLine,
 		r.Read, r.Loaded, r.Rejected, r.Duplicate, r.Skipped, r.New, r.Changed, r.Unchanged, r.Removed,
-		string(skips), string(dropped), start, l.req.Now())
+		string(skips), string(dropped), string(notes), start, l.req.Now())
 }

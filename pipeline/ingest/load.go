@@ -41,6 +41,7 @@ const (
 	StatusLoaded   = "loaded"
 	StatusRejected = "rejected" // the file could not be read at all; nothing loaded
 	StatusSeen     = "already_loaded"
+	StatusFailed   = "failed" // the load stopped on an error; nothing loaded, nothing recorded
 )
 
 // Result says what happened to a file.
@@ -548,7 +549,7 @@ func (l *loader) parseValues() error {
 		for _, raw := range distinct {
 			v := p.Read(raw)
 			if v.Note != "" {
-				l.res.Notes = append(l.res.Notes, fmt.Sprintf("%s (%d rows)", v.Note, rowsOf[raw]))
+				l.res.Notes = append(l.res.Notes, fmt.Sprintf("%s (%d %s)", v.Note, rowsOf[raw], map[bool]string{true: "row", false: "rows"}[rowsOf[raw] == 1]))
 			}
 			row = append(row, raw, v.Value, nullable(v.Problem), nullable(v.Skip), nullable(v.Window), nullable(v.SchoolYear), v.Minutes)
 		}

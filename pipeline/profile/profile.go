@@ -315,7 +315,7 @@ func check(l *config.Locator, cfg *config.Config, key string, p config.Profile) 
 	}
 	for field, header := range p.Columns {
 		if !known(field) {
-			add(key+".columns."+field, "%q is not a %s field (fields: %s)", field, p.Kind, fieldNames())
+			add(key+".columns."+field, "%q is not a field of %s files (fields: %s)", field, p.Kind, fieldNames())
 		}
 		if strings.TrimSpace(header) == "" {
 			add(key+".columns."+field, "expected the header of the column holding %s", field)
@@ -326,7 +326,7 @@ func check(l *config.Locator, cfg *config.Config, key string, p config.Profile) 
 	readConstant := func(k, field, v string) {
 		f, ok := FieldByName(p.Kind, field)
 		if !ok {
-			add(k, "%q is not a %s field (fields: %s)", field, p.Kind, fieldNames())
+			add(k, "%q is not a field of %s files (fields: %s)", field, p.Kind, fieldNames())
 			return
 		}
 		if r := (Reader{Kind: p.Kind, Field: f, Profile: p, Config: cfg}).Read(v); r.Problem != "" {

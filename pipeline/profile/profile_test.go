@@ -46,7 +46,7 @@ profiles:
 	}
 	_, err = ForConfig(lc)
 	for _, want := range []string{
-		`/c.yaml:9: profiles.mine.columns.student_number: "student_number" is not a sessions field`,
+		`/c.yaml:9: profiles.mine.columns.student_number: "student_number" is not a field of sessions files`,
 		`/c.yaml:10: profiles.mine.status_values.P: expected one of attended, student_absent, tutor_absent, cancelled, got "present"`,
 		`/c.yaml:11: profiles.mine.constants.group_size: group_size "four" is not a whole number`,
 		`/c.yaml:5: sources[1].profile: profile "nwea-map-cdf" reads assessments files but the source is kind roster`,

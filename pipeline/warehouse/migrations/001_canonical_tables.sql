@@ -32,6 +32,7 @@ CREATE TABLE files (
     rows_removed   BIGINT NOT NULL DEFAULT 0,
     skip_reasons   VARCHAR,               -- JSON object: reason -> rows
     dropped_columns VARCHAR,              -- headers not read because they hold personal data
+    notes          VARCHAR,               -- JSON list: how some values were read, worth a look
     started_at     TIMESTAMP NOT NULL,
     finished_at    TIMESTAMP
 );
