@@ -134,11 +134,13 @@ func writeTable(w io.Writer, t *metrics.Table) {
 		}
 		fmt.Fprintln(tw, line)
 	}
-	line := "n (students)\t"
-	for _, row := range t.Rows {
-		line += fmt.Sprint(row.N) + "\t"
+	if t.NColumn != "" {
+		line := "n (students)\t"
+		for _, row := range t.Rows {
+			line += fmt.Sprint(row.N) + "\t"
+		}
+		fmt.Fprintln(tw, line)
 	}
-	fmt.Fprintln(tw, line)
 	for _, f := range figures {
 		line := strings.ReplaceAll(t.Columns[f], "_", " ") + "\t"
 		for _, row := range t.Rows {

@@ -22,13 +22,17 @@ type Family struct {
 	// Within are columns that split every row whatever the grouping (the
 	// tutored and comparison groups of growth).
 	Within []string
+	// compute builds the table in Go, for families derived from others.
+	compute func(r *Runner, ctx context.Context, opt Options) (*Table, error)
 }
 
 // Families lists the metric families in the order reports show them.
 var Families = []Family{
-	{Name: "engagement", Query: "engagement", NColumn: "students_scheduled", Title: "Engagement: dosage and attendance"},
+	engagementFamily,
 	{Name: "coverage", Query: "coverage", NColumn: "students", Title: "Targeting and coverage: reaching the students who need it"},
 	{Name: "growth", Query: "growth", NColumn: "students", Title: "Growth of tutored and comparison students (descriptive, not causal)", Within: []string{"group"}},
+	{Name: "cost", NColumn: "students_served", Title: "Cost: what the contracts buy", compute: (*Runner).cost},
+	{Name: "quality", Query: "quality", Title: "Data quality: can the figures be trusted?"},
 }
 
 // FamilyByName finds a family.
@@ -58,6 +62,8 @@ type Table struct {
 	Columns     []string  `json:"columns"`
 	Rows        []Row     `json:"rows"`
 	MinCellSize int       `json:"min_cell_size"`
+	// NColumn names the figure each row's n is (empty: rows are not about students).
+	NColumn string `json:"n_column,omitempty"`
 	// Within are the columns that split rows whatever the grouping.
 	Within []string `json:"within,omitempty"`
 }
@@ -81,16 +87,31 @@ func (r *Runner) Run(ctx context.Context, family string, opt Options) (*Table, e
 	if !ok {
 		return nil, fmt.Errorf("no metric family %q (families: %s)", family, strings.Join(familyNames(), ", "))
 	}
+	return r.runFamily(ctx, f, opt)
+}
+
+// engagementFamily is engagement's entry, for the families derived from it.
+var engagementFamily = Family{Name: "engagement", Query: "engagement", NColumn: "students_scheduled", Title: "Engagement: dosage and attendance"}
+
+func (r *Runner) runFamily(ctx context.Context, f Family, opt Options) (*Table, error) {
 	for _, d := range opt.By {
 		if !contains(queries.Dimensions, d) {
 			return nil, fmt.Errorf("cannot cut by %q (dimensions: %s)", d, strings.Join(queries.Dimensions, ", "))
 		}
 	}
+	if f.compute != nil {
+		t, err := f.compute(r, ctx, opt)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f.Name, err)
+		}
+		t.Family, t.Title, t.NColumn = f.Name, f.Title, f.NColumn
+		return r.finish(t, f), nil
+	}
 	from, to, name, err := r.period(opt.Period)
 	if err != nil {
 		return nil, err
 	}
-	t := &Table{Family: f.Name, Title: f.Title, Period: name, From: from, To: to, By: opt.By, MinCellSize: r.cfg.Privacy.MinCellSize}
+	t := &Table{Family: f.Name, Title: f.Title, NColumn: f.NColumn, Period: name, From: from, To: to, By: opt.By, MinCellSize: r.cfg.Privacy.MinCellSize}
 	rows, cols, err := r.query(ctx, f.Query, from, to, opt.By)
 	t.Within = f.Within
 	if err != nil {
@@ -108,16 +129,24 @@ func (r *Runner) Run(ctx context.Context, family string, opt Options) (*Table, e
 		}
 		t.Rows = append(t.Rows, total...)
 	}
-	nCol := indexOf(cols, f.NColumn)
-	if nCol < 0 {
+	if f.NColumn != "" && indexOf(cols, f.NColumn) < 0 {
 		return nil, fmt.Errorf("%s: the query has no column %s", f.Name, f.NColumn)
 	}
-	for i := range t.Rows {
-		t.Rows[i].N = asInt(t.Rows[i].Values[nCol])
+	return r.finish(t, f), nil
+}
+
+// finish sets each row's n, withholds small cells and drops the dimensions
+// nobody asked for. Quality figures count rows of files, not students, and
+// are not withheld.
+func (r *Runner) finish(t *Table, f Family) *Table {
+	if nCol := indexOf(t.Columns, f.NColumn); nCol >= 0 {
+		for i := range t.Rows {
+			t.Rows[i].N = asInt(t.Rows[i].Values[nCol])
+		}
+		suppress(t, r.cfg.Privacy.MinCellSize)
 	}
-	suppress(t, r.cfg.Privacy.MinCellSize)
 	t.keepAskedDimensions()
-	return t, nil
+	return t
 }
 
 // query runs a family's SQL with the period, grouping and thresholds.
@@ -157,12 +186,17 @@ func (r *Runner) query(ctx context.Context, name string, from, to time.Time, by 
 // bind gives a query the named parameters it uses: the period, the
 // grouping, and the thresholds of the config.
 func (r *Runner) bind(name, q string, from, to time.Time, by []string) ([]any, error) {
+	calStart, calEnd, _, err := r.period("year")
+	if err != nil {
+		return nil, err
+	}
 	values := map[string]any{
 		"from": from, "to": to,
 		"target_sessions": r.cfg.DosageTarget.SessionsPerWeek, "target_minutes": r.cfg.DosageTarget.MinutesPerWeek,
 		"percentile_below": r.cfg.Eligibility.PercentileBelow, "benchmark_percentile": r.cfg.Impact.BenchmarkPercentile,
 		"min_sessions": r.cfg.Impact.MinSessions, "outcome_window": r.cfg.Impact.OutcomeWindow,
-		"school_year": r.schoolYear(from),
+		"school_year":    r.schoolYear(from),
+		"calendar_start": calStart, "calendar_end": calEnd,
 	}
 	for _, d := range queries.Dimensions {
 		values["by_"+d] = contains(by, d)
@@ -247,7 +281,7 @@ func (t *Table) keepAskedDimensions() {
 }
 
 // suppress withholds every figure of a row resting on fewer than min
-// students. Where the table shows a total, a single withheld row could be
+// students (but at least one). Where the table shows a total, a single withheld row could be
 // worked out by subtraction, so the next smallest row is withheld too.
 func suppress(t *Table, min int) {
 	withheld := func(i int, why string) {
@@ -264,14 +298,16 @@ func suppress(t *Table, min int) {
 	var shown []int
 	hasTotal := false
 	for i, row := range t.Rows {
+		// A row resting on no student at all has nothing to protect.
+		tooSmall := row.N > 0 && row.N < int64(min)
 		if row.Total {
 			hasTotal = true
-			if row.N < int64(min) {
+			if tooSmall {
 				withheld(i, small)
 			}
 			continue
 		}
-		if row.N < int64(min) {
+		if tooSmall {
 			withheld(i, small)
 			hidden = append(hidden, i)
 		} else {

@@ -40,7 +40,7 @@ func newRunner(t *testing.T, extra string) *Runner {
 	t.Helper()
 	dir, _ := filepath.Abs("testdata")
 	cfgPath := filepath.Join(t.TempDir(), "hitreflect.yaml")
-	text := strings.ReplaceAll(fixtureConfig, "path: .", "path: "+dir) + extra
+	text := strings.ReplaceAll(fixtureConfig+extra, "path: .", "path: "+dir)
 	if err := writeFile(cfgPath, text); err != nil {
 		t.Fatal(err)
 	}
@@ -238,4 +238,49 @@ func TestGrowthByHand(t *testing.T) {
 		near(t, c.subject+" "+c.group+" at benchmark (outcome)", value(t, tb, "share_at_benchmark_outcome", m), c.outcome)
 	}
 	near(t, "tutored total gain", value(t, tb, "mean_scale_score_gain", map[string]string{"total": "", "group": "tutored"}), (10.0+4)/2)
+}
+
+// Contracts: p1 1,000 per student served; p2 40 per hour delivered.
+// p1 served A and B (2), 4.25 hours attended, 1 meeting the target: 2,000.
+// p2 held one session for C, who was absent (30 min delivered; the
+// cancelled one was not): 0.5 hours x 40 = 20, nobody served.
+func TestCostByHand(t *testing.T) {
+	t.Parallel()
+	r := newRunner(t, "")
+	tb, err := r.Run(t.Context(), "cost", Options{By: []string{"provider"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p1, p2 := map[string]string{"provider": "p1"}, map[string]string{"provider": "p2"}
+	near(t, "p1 total", value(t, tb, "total_cost", p1), 2000)
+	near(t, "p1 per student", value(t, tb, "cost_per_student_served", p1), 1000)
+	near(t, "p1 per hour", value(t, tb, "cost_per_hour_attended", p1), 2000/4.25)
+	near(t, "p1 per student meeting target", value(t, tb, "cost_per_student_meeting_target", p1), 2000)
+	near(t, "p2 total", value(t, tb, "total_cost", p2), 20)
+	if v := value(t, tb, "cost_per_student_served", p2); v != nil {
+		t.Errorf("p2 cost per student served = %v with nobody served", v)
+	}
+	near(t, "total", value(t, tb, "total_cost", map[string]string{"total": ""}), 2020)
+}
+
+// testdata/sessions_quality.csv adds to p2: a Saturday session of 200
+// minutes, a 3-minute session in the break week for an unknown student Z,
+// and a math session for A, whom p1 also tutors in math.
+func TestQualityByHand(t *testing.T) {
+	t.Parallel()
+	r := newRunner(t, "  - {name: p2b, kind: sessions, provider: p2, connector: {type: local, path: ., pattern: sessions_quality.csv}, profile: canonical-sessions}\n")
+	tb, err := r.Run(t.Context(), "quality", Options{By: []string{"provider"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2 := map[string]string{"provider": "p2"}
+	for col, want := range map[string]float64{
+		"sessions": 5, "students": 3, "id_match_rate": 4.0 / 5, "sessions_unmatched_id": 1,
+		"sessions_outside_calendar": 1, "sessions_on_weekends": 1, "durations_over_180": 1, "durations_under_5": 1,
+		"students_with_several_providers": 1, "files_loaded": 2, "rows_read": 5,
+	} {
+		near(t, "p2 "+col, value(t, tb, col, p2), want)
+	}
+	near(t, "p1 students with several providers", value(t, tb, "students_with_several_providers", map[string]string{"provider": "p1"}), 1)
+	near(t, "total sessions", value(t, tb, "sessions", map[string]string{"total": ""}), 13)
 }

@@ -54,6 +54,7 @@ func (r *Runner) setup(ctx context.Context) error {
 		`CREATE OR REPLACE TEMP TABLE calendar_periods (name VARCHAR, from_date DATE, to_date DATE)`,
 		`CREATE OR REPLACE TEMP TABLE instructional_weeks (week_start DATE)`,
 		`CREATE OR REPLACE TEMP TABLE dosage_targets (provider VARCHAR, sessions_per_week DOUBLE, minutes_per_week DOUBLE)`,
+		`CREATE OR REPLACE TEMP TABLE calendar_breaks (from_date DATE, to_date DATE)`,
 	} {
 		if err := r.exec(ctx, q); err != nil {
 			return err
@@ -61,6 +62,11 @@ func (r *Runner) setup(ctx context.Context) error {
 	}
 	for _, p := range r.cfg.Calendar.Periods {
 		if err := r.exec(ctx, `INSERT INTO calendar_periods VALUES (?, ?, ?)`, p.Name, p.From.Time, p.To.Time); err != nil {
+			return err
+		}
+	}
+	for _, b := range r.cfg.Calendar.Breaks {
+		if err := r.exec(ctx, `INSERT INTO calendar_breaks VALUES (?, ?)`, b.From.Time, b.To.Time); err != nil {
 			return err
 		}
 	}

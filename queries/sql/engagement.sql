@@ -34,6 +34,7 @@ student AS (
         count(*) FILTER (WHERE status = 'attended')                AS attended,
         count(*) FILTER (WHERE status = 'student_absent')          AS absent,
         coalesce(sum(duration_minutes) FILTER (WHERE status = 'attended'), 0) AS minutes,
+        coalesce(sum(duration_minutes) FILTER (WHERE status IN ('attended', 'student_absent')), 0) AS delivered_minutes,
         min(session_date)                                          AS first_day,
         max(session_date)                                          AS last_day,
         -- the target of the student's provider where the config sets one
@@ -99,7 +100,9 @@ SELECT
     count(*) FILTER (WHERE d.attended > 0 AND d.sessions_per_week >= d.target_sessions AND d.minutes_per_week >= d.target_minutes)
                                                                       AS students_meeting_target,
     sum(d.hours)                                                      AS hours_attended,
+    sum(d.delivered_minutes) / 60.0                                   AS hours_delivered,
     avg(d.hours) FILTER (WHERE d.attended > 0)                        AS hours_per_student_served,
+    sum(d.minutes) / nullif(count(*) FILTER (WHERE d.attended > 0), 0) AS minutes_per_student_served,
     count(*) FILTER (WHERE d.hours = 0)                               AS students_0_hours,
     count(*) FILTER (WHERE d.hours > 0 AND d.hours <= 5)              AS students_0_5_hours,
     count(*) FILTER (WHERE d.hours > 5 AND d.hours <= 10)             AS students_5_10_hours,

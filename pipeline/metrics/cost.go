@@ -1,0 +1,163 @@
+package metrics
+
+import (
+	"context"
+	"fmt"
+)
+
+// cost works out what each provider's contract buys, from engagement by
+// provider (and school, where asked) and the contracts in the providers
+// table:
+//   - per_student: the price times the students served;
+//   - per_hour: the price times the hours delivered (sessions held, whether
+//     the student came or not: what a provider bills);
+//   - total: the contract's total, shared between schools by attended hours.
+//
+// Cost per 0.1 SD of effect needs the impact estimates and is added by the
+// impact family's caller.
+func (r *Runner) cost(ctx context.Context, opt Options) (*Table, error) {
+	by := []string{"provider"}
+	if contains(opt.By, "school") {
+		by = append(by, "school")
+	}
+	for _, d := range opt.By {
+		if d != "provider" && d != "school" {
+			return nil, fmt.Errorf("cost can be cut by provider and school only, not %s", d)
+		}
+	}
+	e, err := r.runFamily(ctx, engagementFamily, Options{Period: opt.Period, By: by})
+	if err != nil {
+		return nil, err
+	}
+	contracts, err := r.contracts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	col := func(name string) int { return indexOf(e.Columns, name) }
+	prov, school := col("provider"), col("school")
+	served, hours, delivered, meeting := col("students_served"), col("hours_attended"), col("hours_delivered"), col("students_meeting_target")
+	// Attended hours per provider, to share a total contract between schools.
+	providerHours := map[string]float64{}
+	for _, row := range e.Rows {
+		if !row.Total && row.Suppressed == "" && row.Values[prov] != nil {
+			providerHours[fmt.Sprint(row.Values[prov])] += asFloat(row.Values[hours])
+		}
+	}
+	t := &Table{Period: e.Period, From: e.From, To: e.To, By: e.By, MinCellSize: e.MinCellSize,
+		Columns: []string{"provider", "school", "contract", "students_served", "hours_attended", "hours_delivered",
+			"students_meeting_target", "total_cost", "cost_per_student_served", "cost_per_hour_attended", "cost_per_student_meeting_target"}}
+	var totalCost float64
+	var totalRow []any
+	for _, row := range e.Rows {
+		if row.Total {
+			totalRow = row.Values
+			continue
+		}
+		p := fmt.Sprint(row.Values[prov])
+		c, ok := contracts[p]
+		var s any
+		if school >= 0 {
+			s = row.Values[school]
+		}
+		out := Row{Values: []any{row.Values[prov], s, c.describe(), row.Values[served], row.Values[hours], row.Values[delivered], row.Values[meeting], nil, nil, nil, nil}}
+		if row.Suppressed != "" || !ok {
+			out.Values = []any{row.Values[prov], s, c.describe(), nil, nil, nil, nil, nil, nil, nil, nil}
+			out.Suppressed = row.Suppressed
+			t.Rows = append(t.Rows, out)
+			continue
+		}
+		total := c.cost(asFloat(row.Values[served]), asFloat(row.Values[delivered]), asFloat(row.Values[hours]), providerHours[p])
+		totalCost += total
+		fillCost(out.Values, total)
+		t.Rows = append(t.Rows, out)
+	}
+	if totalRow != nil {
+		out := Row{Total: true, Values: []any{nil, nil, nil, totalRow[served], totalRow[hours], totalRow[delivered], totalRow[meeting], nil, nil, nil, nil}}
+		fillCost(out.Values, totalCost)
+		t.Rows = append(t.Rows, out)
+	}
+	if school < 0 {
+		t.Columns = append(t.Columns[:1], t.Columns[2:]...)
+		for i := range t.Rows {
+			t.Rows[i].Values = append(t.Rows[i].Values[:1], t.Rows[i].Values[2:]...)
+		}
+	}
+	return t, nil
+}
+
+// fillCost sets the total and the unit costs of a cost row (columns as in
+// cost's table, before the school column is dropped).
+func fillCost(v []any, total float64) {
+	v[7] = total
+	v[8] = ratio(total, v[3])
+	v[9] = ratio(total, v[4])
+	v[10] = ratio(total, v[6])
+}
+
+func ratio(total float64, per any) any {
+	d := asFloat(per)
+	if d == 0 {
+		return nil
+	}
+	return total / d
+}
+
+type contract struct{ perStudent, perHour, total float64 }
+
+func (c contract) describe() string {
+	switch {
+	case c.perStudent > 0:
+		return fmt.Sprintf("%.0f per student served", c.perStudent)
+	case c.perHour > 0:
+		return fmt.Sprintf("%.0f per hour delivered", c.perHour)
+	case c.total > 0:
+		return fmt.Sprintf("%.0f in total", c.total)
+	}
+	return "no cost in the config"
+}
+
+// cost is what a contract costs for a group; a total contract is shared by
+// the group's part of the provider's attended hours.
+func (c contract) cost(served, delivered, attended, providerAttended float64) float64 {
+	switch {
+	case c.perStudent > 0:
+		return c.perStudent * served
+	case c.perHour > 0:
+		return c.perHour * delivered
+	case c.total > 0 && providerAttended > 0:
+		return c.total * attended / providerAttended
+	}
+	return 0
+}
+
+func (r *Runner) contracts(ctx context.Context) (map[string]contract, error) {
+	rows, err := r.c.QueryContext(ctx, `SELECT provider_id, coalesce(cost_per_student, 0), coalesce(cost_per_hour, 0), coalesce(cost_total, 0) FROM providers`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]contract{}
+	for rows.Next() {
+		var id string
+		var c contract
+		if err := rows.Scan(&id, &c.perStudent, &c.perHour, &c.total); err != nil {
+			return nil, err
+		}
+		out[id] = c
+	}
+	return out, rows.Err()
+}
+
+func asFloat(v any) float64 {
+	switch x := v.(type) {
+	case float64:
+		return x
+	case int64:
+		return float64(x)
+	case int32:
+		return float64(x)
+	case int:
+		return float64(x)
+	}
+	return 0
+}
