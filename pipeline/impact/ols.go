@@ -45,14 +45,21 @@ type Estimate struct {
 }
 
 // Fit is an estimated regression.
+//
+// In a fit from OLSAbsorb, N counts only the students kept (those alone in
+// their group are left out), P counts the estimated terms only (there is no
+// intercept), Absorbed is the number of group effects, DF is N-P-Absorbed,
+// and Notes ends with one more sentence when students were left out. In
+// both, Notes[i] explains Dropped[i] for every i < len(Dropped).
 type Fit struct {
-	N, P    int                 // observations, parameters kept (incl. intercept)
-	DF      int                 // residual degrees of freedom, N-P: the t quantiles use it
-	Terms   []string            // kept terms in model order, Intercept first (Coef is a map)
-	Coef    map[string]Estimate // by column name, Intercept too
-	Dropped []string            // columns dropped as collinear, in Design order
-	Notes   []string            // one plain sentence per dropped column, saying why
-	R2      float64
+	N, P     int                 // observations, parameters kept (incl. intercept; OLSAbsorb: estimated terms only)
+	Absorbed int                 // OLSAbsorb: number of absorbed group effects (0 for OLS)
+	DF       int                 // residual degrees of freedom, N-P-Absorbed: the t quantiles use it
+	Terms    []string            // kept terms in model order, Intercept first in OLS (Coef is a map)
+	Coef     map[string]Estimate // by column name, Intercept too
+	Dropped  []string            // columns dropped as collinear, in Design order
+	Notes    []string            // one plain sentence per dropped column, saying why (then OLSAbsorb's note on left-out students)
+	R2       float64             // 1 - SSR/SST, SST around the mean outcome (for OLSAbsorb that of the full model with group indicators)
 }
 
 // Row is one line of a coefficient table.
@@ -157,7 +164,7 @@ func OLS(d Design, interest ...string) (*Fit, error) {
 			cands = append(cands, c)
 		}
 	}
-	sel := selectColumns(cands)
+	sel := selectColumns(cands, nil)
 	fit := &Fit{N: n}
 	for _, dr := range sel.dropped {
 		name := cands[dr.index].Name
@@ -209,7 +216,58 @@ func OLS(d Design, interest ...string) (*Fit, error) {
 			fit.Terms = append(fit.Terms, c.Name)
 		}
 	}
-	y := mat.NewVecDense(n, append([]float64(nil), d.Y...))
+	ls, exact, err := fitHC2(X, d.Y, nil)
+	if err != nil {
+		return nil, err
+	}
+	if exact >= 0 {
+		return nil, &NotEstimable{Reason: exactFitReason(cands, sel.kept, exact)}
+	}
+	_, tss := sumSquares(d.Y)
+	if ls.rss <= 1e-12*tss {
+		return nil, notEstimable("the model reproduces every student's outcome exactly, so there is no leftover variation to measure its uncertainty from")
+	}
+	fit.R2 = 1 - ls.rss/tss
+	fit.P = p
+	fit.DF = n - p
+	if err := fit.setCoef(ls, isInterest); err != nil {
+		return nil, err
+	}
+	return fit, nil
+}
+
+// lsq is a least-squares fit with its HC2 covariance: the part OLS and
+// OLSAbsorb share.
+type lsq struct {
+	beta []float64
+	v    *mat.Dense // HC2 covariance of beta; nil when X has no columns
+	rss  float64
+}
+
+// fitHC2 regresses y on the columns of X (full column rank, chosen by
+// selectColumns) with HC2 standard errors. base[i] (nil: 0) is the leverage
+// row i already has from regressors partialled out of X and y beforehand, so
+// hᵢᵢ = base[i] + xᵢ'(X'X)⁻¹xᵢ is its leverage in the full model (1/n_g for
+// absorbed group effects, by Frisch-Waugh-Lovell). exact is the first row
+// whose leverage is within leverageTol of 1, or -1; the covariance is not
+// computed then.
+func fitHC2(X *mat.Dense, y, base []float64) (ls lsq, exact int, err error) {
+	n := len(y)
+	p := 0
+	if X != nil {
+		_, p = X.Dims()
+	}
+	if p == 0 {
+		// Nothing but what was partialled out: the residual is y itself.
+		for i, v := range y {
+			if base != nil && 1-base[i] < leverageTol {
+				return lsq{}, i, nil
+			}
+			ls.rss += v * v
+		}
+		return ls, -1, nil
+	}
+	yv := mat.NewVecDense(n, append([]float64(nil), y...))
 
 	// Householder QR, X = QR. With A = X R⁻¹ (the thin Q): β = R⁻¹ A'y,
 	// hᵢᵢ = |row i of A|², and V = R⁻¹ (A' W A) R⁻ᵀ, which is the HC2
@@ -222,41 +280,32 @@ func OLS(d Design, interest ...string) (*Fit, error) {
 	R.Copy(rFull.Slice(0, p, 0, p))
 	var rInv mat.TriDense
 	if err := rInv.InverseTri(R); err != nil {
-		return nil, notEstimable("the columns are too close to being combinations of one another to estimate reliably")
+		return lsq{}, -1, notEstimable("the columns are too close to being combinations of one another to estimate reliably")
 	}
 	var A mat.Dense
 	A.Mul(X, &rInv)
 	var aty, beta mat.VecDense
-	aty.MulVec(A.T(), y)
+	aty.MulVec(A.T(), yv)
 	beta.MulVec(&rInv, &aty)
 
 	var fitted mat.VecDense
 	fitted.MulVec(X, &beta)
-	mean := 0.0
-	for _, v := range d.Y {
-		mean += v
-	}
-	mean /= float64(n)
-	rss, tss := 0.0, 0.0
 	w := make([]float64, n) // HC2 weights eᵢ²/(1-hᵢᵢ)
 	for i := 0; i < n; i++ {
-		e := d.Y[i] - fitted.AtVec(i)
-		rss += e * e
-		tss += (d.Y[i] - mean) * (d.Y[i] - mean)
+		e := y[i] - fitted.AtVec(i)
+		ls.rss += e * e
 		h := 0.0
-		for j := 0; j < p; j++ {
-			a := A.At(i, j)
+		if base != nil {
+			h = base[i]
+		}
+		for _, a := range A.RawRowView(i) {
 			h += a * a
 		}
 		if 1-h < leverageTol {
-			return nil, &NotEstimable{Reason: exactFitReason(cands, sel.kept, i)}
+			return lsq{}, i, nil
 		}
 		w[i] = e * e / (1 - h)
 	}
-	if rss <= 1e-12*tss {
-		return nil, notEstimable("the model reproduces every student's outcome exactly, so there is no leftover variation to measure its uncertainty from")
-	}
-	fit.R2 = 1 - rss/tss
 
 	// Meat A' diag(w) A: scale the rows of a copy of A by sqrt(wᵢ).
 	var WA mat.Dense
@@ -272,15 +321,24 @@ func OLS(d Design, interest ...string) (*Fit, error) {
 	meat.Mul(WA.T(), &WA)
 	tmp.Mul(&rInv, &meat)
 	V.Mul(&tmp, rInv.T())
+	ls.beta = make([]float64, p)
+	for j := range ls.beta {
+		ls.beta[j] = beta.AtVec(j)
+	}
+	ls.v = &V
+	return ls, -1, nil
+}
 
-	fit.P = p
-	fit.DF = n - p
-	tq := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(fit.DF)}
+// setCoef fills f.Coef for f.Terms (in the order of ls.beta) with CIs and
+// p-values from the t distribution with f.DF degrees of freedom, and checks
+// that every figure, R2 included, is finite.
+func (f *Fit) setCoef(ls lsq, isInterest map[string]bool) error {
+	tq := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(f.DF)}
 	crit := tq.Quantile(0.975)
-	fit.Coef = make(map[string]Estimate, p)
-	for j, name := range fit.Terms {
-		b := beta.AtVec(j)
-		se := math.Sqrt(math.Max(V.At(j, j), 0))
+	f.Coef = make(map[string]Estimate, len(f.Terms))
+	for j, name := range f.Terms {
+		b := ls.beta[j]
+		se := math.Sqrt(math.Max(ls.v.At(j, j), 0))
 		est := Estimate{B: b, SE: se, Lo: b - crit*se, Hi: b + crit*se}
 		if se > 0 {
 			est.T = b / se
@@ -289,19 +347,31 @@ func OLS(d Design, interest ...string) (*Fit, error) {
 			// Only the students the model fits exactly inform this term; its
 			// uncertainty cannot be measured. T=0, P=1 claim nothing.
 			if isInterest[name] {
-				return nil, notEstimable("the students who inform %s are all fitted exactly, so its uncertainty cannot be measured", name)
+				return notEstimable("the students who inform %s are all fitted exactly, so its uncertainty cannot be measured", name)
 			}
 			est.T, est.P = 0, 1
 		}
 		if !finite(est.B, est.SE, est.Lo, est.Hi, est.T, est.P) {
-			return nil, notEstimable("the computation for %s did not give a finite number (the columns may be badly scaled)", name)
+			return notEstimable("the computation for %s did not give a finite number (the columns may be badly scaled)", name)
 		}
-		fit.Coef[name] = est
+		f.Coef[name] = est
 	}
-	if !finite(fit.R2) {
-		return nil, notEstimable("the computation did not give a finite R²")
+	if !finite(f.R2) {
+		return notEstimable("the computation did not give a finite R²")
 	}
-	return fit, nil
+	return nil
+}
+
+// sumSquares returns the mean of y and the sum of squares around it.
+func sumSquares(y []float64) (mean, ss float64) {
+	for _, v := range y {
+		mean += v
+	}
+	mean /= float64(len(y))
+	for _, v := range y {
+		ss += (v - mean) * (v - mean)
+	}
+	return mean, ss
 }
 
 func tooFew(n, p int) error {
@@ -355,13 +425,21 @@ type selection struct {
 // linear combination of the candidates kept before it. It is classical
 // Gram-Schmidt with a second orthogonalisation pass ("twice is enough"), which
 // also yields the combination so a note can name the columns involved.
-func selectColumns(cands []Column) selection {
+//
+// scale[k] (nil: each candidate's own length) is the length the leftover part
+// of candidate k is compared with. OLSAbsorb passes the lengths of the
+// columns before demeaning, so a column is judged against what it was, as OLS
+// would judge it after the group indicators.
+func selectColumns(cands []Column, scale []float64) selection {
 	var sel selection
 	var q [][]float64 // orthonormal basis of the kept columns
 	var r [][]float64 // r[j] = coefficients of kept column j on q[0..j]
 	for k, c := range cands {
 		v := append([]float64(nil), c.X...)
 		norm0 := math.Sqrt(dot(v, v))
+		if scale != nil {
+			norm0 = scale[k]
+		}
 		coef := make([]float64, len(q))
 		for pass := 0; pass < 2; pass++ {
 			for j, qj := range q {

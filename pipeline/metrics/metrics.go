@@ -32,6 +32,7 @@ var Families = []Family{
 	{Name: "coverage", Query: "coverage", NColumn: "students", Title: "Targeting and coverage: reaching the students who need it"},
 	{Name: "growth", Query: "growth", NColumn: "students", Title: "Growth of tutored and comparison students (descriptive, not causal)", Within: []string{"group"}},
 	{Name: "cost", NColumn: "students_served", Title: "Cost: what the contracts buy", compute: (*Runner).cost},
+	{Name: "impact", Title: "Impact: tutored students' growth against similar untutored students (observational, not causal)", compute: (*Runner).impactTable},
 	{Name: "quality", Query: "quality", Title: "Data quality: can the figures be trusted?"},
 }
 
