@@ -89,7 +89,7 @@ func (r *Runner) sample(ctx context.Context) ([]sampleRow, error) {
 type model struct {
 	name      string
 	rows      []sampleRow
-	terms     []string                  // treatment columns, in order
+	terms     []string                    // treatment columns, in order
 	treatment func(s sampleRow) []float64 // one value per term
 	treated   func(s sampleRow) bool      // in the treated group (for n and g)
 	note      string
@@ -307,4 +307,3 @@ func fitModel(m model) []estimate {
 	}
 	return out
 }
-
