@@ -98,7 +98,7 @@ func writeCSV(w io.Writer, tables []*metrics.Table) error {
 		if i > 0 {
 			_ = out.Write(nil)
 		}
-		_ = out.Write(append(append([]string{"family", "period"}, t.Columns...), "n", "note"))
+		_ = out.Write(append(append([]string{"family", "period"}, t.Columns...), "n", "withheld"))
 		for _, row := range t.Rows {
 			rec := []string{t.Family, t.Period}
 			for j, v := range row.Values {

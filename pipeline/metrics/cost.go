@@ -3,6 +3,8 @@ package metrics
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 )
 
 // cost works out what each provider's contract buys, from engagement by
@@ -81,8 +83,59 @@ func (r *Runner) cost(ctx context.Context, opt Options) (*Table, error) {
 		for i := range t.Rows {
 			t.Rows[i].Values = append(t.Rows[i].Values[:1], t.Rows[i].Values[2:]...)
 		}
+		if err := r.costPerEffect(ctx, t); err != nil {
+			return nil, err
+		}
 	}
 	return t, nil
+}
+
+// costPerEffect adds, per subject, the cost per student served for each
+// 0.1 SD of the provider's adjusted effect, where that effect is shown and
+// positive (a null or negative effect has no price per unit of growth).
+func (r *Runner) costPerEffect(ctx context.Context, t *Table) error {
+	imp, err := r.impactTable(ctx, Options{})
+	if err != nil {
+		return err
+	}
+	effects := map[string]map[string]float64{} // subject -> provider -> effect
+	for _, row := range imp.Rows {
+		v := row.Values
+		model, _ := v[2].(string)
+		p, ok := strings.CutPrefix(model, "provider ")
+		if !ok || v[4] == nil || v[1] == nil {
+			continue
+		}
+		subject := fmt.Sprint(v[0])
+		if effects[subject] == nil {
+			effects[subject] = map[string]float64{}
+		}
+		effects[subject][p] = v[4].(float64)
+	}
+	addCostPerEffect(t, effects)
+	return nil
+}
+
+// addCostPerEffect adds one column per subject: cost per student served x
+// 0.1 / the provider's effect in SD.
+func addCostPerEffect(t *Table, effects map[string]map[string]float64) {
+	subjects := make([]string, 0, len(effects))
+	for s := range effects {
+		subjects = append(subjects, s)
+	}
+	sort.Strings(subjects)
+	perStudent := indexOf(t.Columns, "cost_per_student_served")
+	for _, subject := range subjects {
+		t.Columns = append(t.Columns, "cost_per_student_per_0.1_sd_"+subject)
+		for i := range t.Rows {
+			var v any
+			row := t.Rows[i]
+			if e, ok := effects[subject][fmt.Sprint(row.Values[0])]; ok && e > 0 && !row.Total && row.Values[perStudent] != nil {
+				v = asFloat(row.Values[perStudent]) * 0.1 / e
+			}
+			t.Rows[i].Values = append(t.Rows[i].Values, v)
+		}
+	}
 }
 
 // fillCost sets the total and the unit costs of a cost row (columns as in

@@ -284,3 +284,21 @@ func TestQualityByHand(t *testing.T) {
 	near(t, "p1 students with several providers", value(t, tb, "students_with_several_providers", map[string]string{"provider": "p1"}), 1)
 	near(t, "total sessions", value(t, tb, "sessions", map[string]string{"total": ""}), 13)
 }
+
+// Cost per 0.1 SD, by hand: p1 costs 1,000 per student served; an effect of
+// 0.25 SD is 2.5 tenths, so 1,000 / 2.5 = 400 per student per 0.1 SD. A
+// negative effect has no price, nor does a provider without an estimate.
+func TestCostPerEffectByHand(t *testing.T) {
+	t.Parallel()
+	tb := &Table{Columns: []string{"provider", "cost_per_student_served"}, Rows: []Row{
+		{Values: []any{"p1", 1000.0}}, {Values: []any{"p2", 500.0}}, {Values: []any{"p3", 800.0}}, {Values: []any{nil, 900.0}, Total: true},
+	}}
+	addCostPerEffect(tb, map[string]map[string]float64{"math": {"p1": 0.25, "p2": -0.1}})
+	col := indexOf(tb.Columns, "cost_per_student_per_0.1_sd_math")
+	near(t, "p1", tb.Rows[0].Values[col], 400)
+	for i, who := range []string{"p2 (negative effect)", "p3 (no estimate)", "total"} {
+		if v := tb.Rows[i+1].Values[col]; v != nil {
+			t.Errorf("%s priced at %v", who, v)
+		}
+	}
+}
