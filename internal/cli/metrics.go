@@ -153,6 +153,9 @@ func writeTable(w io.Writer, t *metrics.Table) {
 		fmt.Fprintln(tw, line)
 	}
 	tw.Flush()
+	if t.Note != "" {
+		fmt.Fprintln(w, t.Note)
+	}
 	notes := map[string]bool{}
 	for _, row := range t.Rows {
 		if row.Suppressed != "" && !notes[row.Suppressed] {

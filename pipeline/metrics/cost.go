@@ -22,9 +22,10 @@ func (r *Runner) cost(ctx context.Context, opt Options) (*Table, error) {
 	if contains(opt.By, "school") {
 		by = append(by, "school")
 	}
+	var ignored []string
 	for _, d := range opt.By {
 		if d != "provider" && d != "school" {
-			return nil, fmt.Errorf("cost can be cut by provider and school only, not %s", d)
+			ignored = append(ignored, d)
 		}
 	}
 	e, err := r.runFamily(ctx, engagementFamily, Options{Period: opt.Period, By: by})
@@ -45,7 +46,7 @@ func (r *Runner) cost(ctx context.Context, opt Options) (*Table, error) {
 			providerHours[fmt.Sprint(row.Values[prov])] += asFloat(row.Values[hours])
 		}
 	}
-	t := &Table{Period: e.Period, From: e.From, To: e.To, By: e.By, MinCellSize: e.MinCellSize,
+	t := &Table{Period: e.Period, From: e.From, To: e.To, By: e.By, MinCellSize: e.MinCellSize, Note: cutNote("cost", "provider and school", ignored),
 		Columns: []string{"provider", "school", "contract", "students_served", "hours_attended", "hours_delivered",
 			"students_meeting_target", "total_cost", "cost_per_student_served", "cost_per_hour_attended", "cost_per_student_meeting_target"}}
 	var totalCost float64

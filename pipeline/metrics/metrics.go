@@ -67,6 +67,16 @@ type Table struct {
 	NColumn string `json:"n_column,omitempty"`
 	// Within are the columns that split rows whatever the grouping.
 	Within []string `json:"within,omitempty"`
+	// Note says what a reader should know about the whole table.
+	Note string `json:"note,omitempty"`
+}
+
+// cutNote explains cuts a family cannot make.
+func cutNote(family, can string, ignored []string) string {
+	if len(ignored) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s is cut by %s only; %s does not apply", family, can, strings.Join(ignored, ", "))
 }
 
 // IsDimension says whether a column names a group rather than a figure.
