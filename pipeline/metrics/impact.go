@@ -38,7 +38,7 @@ func (r *Runner) impactTable(ctx context.Context, opt Options) (*Table, error) {
 		Columns: []string{"subject", "assessment", "model", "term", "estimate", "std_error", "ci_low", "ci_high", "p_value",
 			"n_tutored", "n_comparison", "hedges_g", "baseline_difference", "baseline_equivalence", "note"},
 		Within: []string{"subject", "assessment", "model", "term"},
-		Note: "Observational estimates, not causal ones: tutored students are compared with similar untutored students in the same schools and grades, adjusted for their baseline scores."}
+		Note:   "Observational estimates, not causal ones: tutored students are compared with similar untutored students in the same schools and grades, adjusted for their baseline scores."}
 	var ignored []string
 	for _, d := range opt.By {
 		if d != "subject" {
