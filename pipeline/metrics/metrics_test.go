@@ -148,6 +148,12 @@ func TestEngagementByHand(t *testing.T) {
 		"minutes_per_week":           (45.0 + 120) / 2,
 		"minutes_per_week_p25":       45 + 0.25*75,
 		"minutes_per_week_median":    82.5,
+		"minutes_per_week_p75":       45 + 0.75*75,
+		"students_5_10_hours":        0,
+		"students_10_20_hours":       0,
+		"students_20_30_hours":       0,
+		"hours_delivered":            (135.0 + 30 + 120 + 30) / 60, // attended + student absent: A 165, B 120, C 30
+		"minutes_per_student_served": (135.0 + 120) / 2,
 		"share_meeting_target":       0.5,
 		"students_meeting_target":    1,
 		"hours_attended":             (135.0 + 120) / 60,
@@ -206,6 +212,10 @@ func TestCoverageByHand(t *testing.T) {
 	near(t, "ela targeting", value(t, tb, "targeting", ela), 0) // B, not eligible
 	total := map[string]string{"total": ""}
 	near(t, "students", value(t, tb, "students", total), 6) // A-m, B-e, C-m, D-m, D-e, E-e
+	near(t, "with baseline", value(t, tb, "students_with_baseline", total), 6)
+	near(t, "eligible served", value(t, tb, "eligible_served", total), 1)
+	near(t, "served", value(t, tb, "served", total), 2)
+	near(t, "served without baseline", value(t, tb, "served_without_baseline", total), 0)
 	near(t, "coverage", value(t, tb, "coverage", total), 1.0/3)
 	near(t, "targeting", value(t, tb, "targeting", total), 1.0/2)
 }
@@ -253,6 +263,10 @@ func TestCostByHand(t *testing.T) {
 	}
 	p1, p2 := map[string]string{"provider": "p1"}, map[string]string{"provider": "p2"}
 	near(t, "p1 total", value(t, tb, "total_cost", p1), 2000)
+	near(t, "p1 hours attended", value(t, tb, "hours_attended", p1), 4.25)
+	near(t, "p1 hours delivered", value(t, tb, "hours_delivered", p1), (165.0+120)/60)
+	near(t, "p1 meeting target", value(t, tb, "students_meeting_target", p1), 1)
+	near(t, "p2 hours delivered", value(t, tb, "hours_delivered", p2), 0.5)
 	near(t, "p1 per student", value(t, tb, "cost_per_student_served", p1), 1000)
 	near(t, "p1 per hour", value(t, tb, "cost_per_hour_attended", p1), 2000/4.25)
 	near(t, "p1 per student meeting target", value(t, tb, "cost_per_student_meeting_target", p1), 2000)
@@ -299,6 +313,30 @@ func TestCostPerEffectByHand(t *testing.T) {
 	for i, who := range []string{"p2 (negative effect)", "p3 (no estimate)", "total"} {
 		if v := tb.Rows[i+1].Values[col]; v != nil {
 			t.Errorf("%s priced at %v", who, v)
+		}
+	}
+}
+
+// The fixture's samples are tiny (one tutored and one comparison student per
+// subject): every model says in words why it cannot be fitted, and shows no
+// number, rather than a NaN.
+func TestImpactSaysWhyNotEstimable(t *testing.T) {
+	t.Parallel()
+	r := newRunner(t, "")
+	tb, err := r.Run(t.Context(), "impact", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tb.Rows) == 0 {
+		t.Fatal("no impact rows")
+	}
+	note := indexOf(tb.Columns, "note")
+	for _, row := range tb.Rows {
+		if row.Values[4] != nil {
+			t.Errorf("%v: an estimate from one student per group", row.Values[:4])
+		}
+		if n, _ := row.Values[note].(string); !strings.Contains(n, "not estimable") {
+			t.Errorf("%v: note %q does not say why there is no estimate", row.Values[:4], n)
 		}
 	}
 }
