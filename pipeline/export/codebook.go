@@ -1,0 +1,129 @@
+package export
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Field is one column of an export table, as the codebook describes it.
+type Field struct {
+	Name    string
+	Type    string // the Parquet column's logical type as DuckDB writes it
+	Meaning string
+	Values  string // allowed values or range
+	Derived string // how it was made from the source data
+}
+
+// Table is one export table.
+type Table struct {
+	Name    string
+	Query   string // in queries/
+	Meaning string
+	Fields  []Field
+}
+
+// Tables is the export's contents and its codebook. The export test checks
+// every Parquet file's schema against it.
+var Tables = []Table{
+	{Name: "sessions", Query: "export_sessions", Meaning: "One row per scheduled tutoring session.", Fields: []Field{
+		{"student_key", "VARCHAR", "pseudonym of the student", "32 hex digits", "HMAC-SHA-256 of the district student id under the district's key"},
+		{"tutor_key", "VARCHAR", "pseudonym of the tutor", "32 hex digits or empty", "HMAC-SHA-256 of the provider's tutor id under the district's key"},
+		{"provider", "VARCHAR", "tutoring provider", "provider ids of the config", "the source the file came from"},
+		{"school_id", "VARCHAR", "district school id", "", "the session's school, else the student's (roster, latest test)"},
+		{"session_date", "DATE", "date of the session", "", "as the provider sent it, in the district's time zone"},
+		{"start_time", "TIME", "start time", "", "as sent; empty when the provider sends none"},
+		{"duration_minutes", "DOUBLE", "scheduled or delivered minutes", "> 0", "as sent, or end time minus start time"},
+		{"status", "VARCHAR", "what happened", "attended, student_absent, tutor_absent, cancelled", "the provider's code mapped by its profile"},
+		{"group_size", "INTEGER", "students in the session", ">= 1", "as sent"},
+		{"modality", "VARCHAR", "how it was held", "in_person, virtual", "the provider's value mapped by its profile"},
+		{"subject", "VARCHAR", "subject tutored", "math, ela, other", "the provider's value mapped by its profile"},
+		{"school_year", "VARCHAR", "school year (partition)", "YYYY-YY", "from the session date; a year starts on July 1"},
+	}},
+	{Name: "assessments", Query: "export_assessments", Meaning: "One row per student, subject and testing window.", Fields: []Field{
+		{"student_key", "VARCHAR", "pseudonym of the student", "32 hex digits", "HMAC-SHA-256 of the district student id"},
+		{"school_id", "VARCHAR", "school at testing", "", "from the assessment file"},
+		{"grade", "INTEGER", "grade at testing", "-1 (PK), 0 (K) to 12", "from the file, else the roster"},
+		{"assessment", "VARCHAR", "which assessment", "e.g. map_growth, iready_diagnostic", "the profile's constant"},
+		{"subject", "VARCHAR", "subject", "math, ela", "the vendor's subject or course, mapped"},
+		{"window", "VARCHAR", "testing window", "fall, winter, spring", "from the term name, else the test date and the calendar"},
+		{"test_date", "DATE", "date of the test", "", "as sent"},
+		{"scale_score", "DOUBLE", "scale score", "the vendor's scale (RIT, i-Ready)", "as sent"},
+		{"percentile", "DOUBLE", "national percentile rank", "0-100", "as sent"},
+		{"achievement_level", "VARCHAR", "the vendor's achievement level or placement", "the vendor's categories", "as sent"},
+		{"school_year", "VARCHAR", "school year (partition)", "YYYY-YY", "from the file, else the test date"},
+	}},
+	{Name: "students", Query: "export_students", Meaning: "One row per student known to the warehouse.", Fields: []Field{
+		{"student_key", "VARCHAR", "pseudonym of the student", "32 hex digits", "HMAC-SHA-256 of the district student id"},
+		{"school_id", "VARCHAR", "school", "", "roster, else the latest test"},
+		{"grade", "INTEGER", "grade", "-1 (PK), 0 (K) to 12", "roster, else the latest test"},
+		{"ell", "BOOLEAN", "English language learner", "true, false, empty", "roster"},
+		{"sped", "BOOLEAN", "special education", "true, false, empty", "roster"},
+		{"econ_disadv", "BOOLEAN", "economically disadvantaged", "true, false, empty", "roster"},
+		{"race_ethnicity", "VARCHAR", "race/ethnicity code", "the district's codes", "roster"},
+		{"gender", "VARCHAR", "gender code", "the district's codes", "roster"},
+		{"source", "VARCHAR", "where the student is known from", "roster, assessment", "the warehouse"},
+		{"school_year", "VARCHAR", "school year of the export (partition)", "YYYY-YY", "the config's school year"},
+	}},
+	{Name: "student_year", Query: "export_student_year", Meaning: "One row per student, subject and school year: dosage and scores, as docs/metrics.md defines them.", Fields: []Field{
+		{"student_key", "VARCHAR", "pseudonym of the student", "32 hex digits", "HMAC-SHA-256 of the district student id"},
+		{"subject", "VARCHAR", "subject", "math, ela, other", "sessions' and tests' subject"},
+		{"school_id", "VARCHAR", "school", "", "baseline test's school, else the roster's"},
+		{"grade", "INTEGER", "grade", "-1 (PK), 0 (K) to 12", "roster, else the baseline test"},
+		{"sessions_scheduled", "INTEGER", "sessions scheduled in the year", ">= 0", "sessions of any status"},
+		{"sessions_attended", "INTEGER", "sessions attended", ">= 0", "status attended"},
+		{"minutes_attended", "DOUBLE", "minutes attended", ">= 0", "sum of attended sessions' minutes"},
+		{"active_weeks", "INTEGER", "instructional weeks from first to last scheduled session", ">= 0", "calendar weeks with a school day (breaks excluded)"},
+		{"dosage_band", "VARCHAR", "hours attended, banded", "0, (0,5], (5,10], (10,20], (20,30], >30", "minutes_attended / 60"},
+		{"providers", "VARCHAR", "providers that tutored the student in the subject", "provider ids separated by ;", "sessions"},
+		{"baseline_score", "DOUBLE", "first scale score of the year", "", "earliest window's test"},
+		{"outcome_score", "DOUBLE", "outcome scale score", "", "the config's outcome window (impact.outcome_window)"},
+		{"z_baseline", "DOUBLE", "baseline score standardised", "", "within grade x subject x window x assessment over every tested student"},
+		{"z_outcome", "DOUBLE", "outcome score standardised", "", "as z_baseline"},
+		{"tutored", "BOOLEAN", "tutored as METRICS defines it", "true, false, empty", "at least impact.min_sessions attended sessions in the subject between the two tests; empty without both tests"},
+		{"school_year", "VARCHAR", "school year (partition)", "YYYY-YY", "the config's school year"},
+	}},
+}
+
+// TableByName finds an export table.
+func TableByName(name string) (Table, bool) {
+	for _, t := range Tables {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return Table{}, false
+}
+
+// WriteCodebookCSV writes every field of the given tables as CSV.
+func WriteCodebookCSV(w io.Writer, tables []Table) error {
+	out := csv.NewWriter(w)
+	_ = out.Write([]string{"table", "field", "type", "meaning", "allowed_values", "derivation"})
+	for _, t := range tables {
+		for _, f := range t.Fields {
+			_ = out.Write([]string{t.Name, f.Name, f.Type, f.Meaning, f.Values, f.Derived})
+		}
+	}
+	out.Flush()
+	return out.Error()
+}
+
+// WriteCodebookMarkdown writes the codebook for people.
+func WriteCodebookMarkdown(w io.Writer, tables []Table, fingerprint string) error {
+	var b strings.Builder
+	b.WriteString("# Codebook\n\n")
+	b.WriteString("Record-level data from the district's tutoring program, written by hitreflect. Student and tutor ids are\n")
+	b.WriteString("replaced by pseudonyms (HMAC-SHA-256 under a key the district keeps); exports with the same key\n")
+	fmt.Fprintf(&b, "fingerprint (`%s`, in manifest.json) use the same pseudonyms. No names, birth dates, addresses or\n", fingerprint)
+	b.WriteString("free-text fields are exported. Files are Parquet (ZSTD), partitioned by `school_year`.\n\n")
+	for _, t := range tables {
+		fmt.Fprintf(&b, "## %s\n\n%s\n\n| field | type | meaning | allowed values | derivation |\n|---|---|---|---|---|\n", t.Name, t.Meaning)
+		for _, f := range t.Fields {
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", f.Name, f.Type, f.Meaning, f.Values, f.Derived)
+		}
+		b.WriteString("\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
