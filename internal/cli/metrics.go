@@ -104,7 +104,11 @@ func writeCSV(w io.Writer, tables []*metrics.Table) error {
 			for j, v := range row.Values {
 				rec = append(rec, cell(t.Columns[j], v, row.Total, false))
 			}
-			rec = append(rec, fmt.Sprint(row.N), row.Suppressed)
+			n := fmt.Sprint(row.N)
+			if row.Suppressed != "" {
+				n = "" // a withheld row's n is itself a small count
+			}
+			rec = append(rec, n, row.Suppressed)
 			_ = out.Write(rec)
 		}
 	}
@@ -137,6 +141,10 @@ func writeTable(w io.Writer, t *metrics.Table) {
 	if t.NColumn != "" {
 		line := "n (students)\t"
 		for _, row := range t.Rows {
+			if row.Suppressed != "" {
+				line += "withheld*\t"
+				continue
+			}
 			line += fmt.Sprint(row.N) + "\t"
 		}
 		fmt.Fprintln(tw, line)

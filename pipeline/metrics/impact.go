@@ -218,12 +218,12 @@ func (e estimate) row(min int) Row {
 	r := Row{Values: e.values, N: int64(n)}
 	// An estimate resting on fewer than min students in either group is not
 	// shown (the group sizes stay, they are not about any one student).
-	if n < min {
+	if n > 0 && n < min {
 		r.Suppressed = fmt.Sprintf("fewer than %d students in a group", min)
 		for i := 4; i <= 8; i++ {
 			r.Values[i] = nil
 		}
-		r.Values[11], r.Values[12], r.Values[13] = nil, nil, nil
+		r.Values[11], r.Values[12], r.Values[13], r.Values[14] = nil, nil, nil, nil
 	}
 	return r
 }

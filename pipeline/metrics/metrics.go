@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -18,7 +19,10 @@ type Family struct {
 	Name    string
 	Query   string
 	NColumn string
-	Title   string
+	// AlsoN are further counts of students some of the row's figures rest
+	// on: a row's n is the smallest of them that is not zero.
+	AlsoN []string
+	Title string
 	// Within are columns that split every row whatever the grouping (the
 	// tutored and comparison groups of growth).
 	Within []string
@@ -33,7 +37,7 @@ var Families = []Family{
 	{Name: "growth", Query: "growth", NColumn: "students", Title: "Growth of tutored and comparison students (descriptive, not causal)", Within: []string{"group"}},
 	{Name: "cost", NColumn: "students_served", Title: "Cost: what the contracts buy", compute: (*Runner).cost},
 	{Name: "impact", Title: "Impact: tutored students' growth against similar untutored students (observational, not causal)", compute: (*Runner).impactTable},
-	{Name: "quality", Query: "quality", Title: "Data quality: can the figures be trusted?"},
+	{Name: "quality", Query: "quality", NColumn: "students", Title: "Data quality: can the figures be trusted?"},
 }
 
 // FamilyByName finds a family.
@@ -84,12 +88,27 @@ func (t *Table) IsDimension(c string) bool {
 	return contains(queries.Dimensions, c) || contains(t.Within, c)
 }
 
-// Row is one group's figures. Withheld figures are nil, with the reason.
+// Row is one group's figures. Withheld figures are nil, with the reason; a
+// withheld row's n is not shown either (it is itself a small count).
 type Row struct {
-	Values     []any  `json:"values"`
-	N          int64  `json:"n"`
-	Total      bool   `json:"total,omitempty"`
-	Suppressed string `json:"suppressed,omitempty"`
+	Values     []any
+	N          int64
+	Total      bool
+	Suppressed string
+}
+
+// MarshalJSON writes a row with n null when withheld.
+func (r Row) MarshalJSON() ([]byte, error) {
+	out := struct {
+		Values     []any  `json:"values"`
+		N          *int64 `json:"n"`
+		Total      bool   `json:"total,omitempty"`
+		Suppressed string `json:"suppressed,omitempty"`
+	}{Values: r.Values, Total: r.Total, Suppressed: r.Suppressed}
+	if r.Suppressed == "" {
+		out.N = &r.N
+	}
+	return json.Marshal(out)
 }
 
 // Run computes one family.
@@ -102,7 +121,7 @@ func (r *Runner) Run(ctx context.Context, family string, opt Options) (*Table, e
 }
 
 // engagementFamily is engagement's entry, for the families derived from it.
-var engagementFamily = Family{Name: "engagement", Query: "engagement", NColumn: "students_scheduled", Title: "Engagement: dosage and attendance"}
+var engagementFamily = Family{Name: "engagement", Query: "engagement", NColumn: "students_scheduled", AlsoN: []string{"students_served"}, Title: "Engagement: dosage and attendance"}
 
 func (r *Runner) runFamily(ctx context.Context, f Family, opt Options) (*Table, error) {
 	for _, d := range opt.By {
@@ -147,12 +166,19 @@ func (r *Runner) runFamily(ctx context.Context, f Family, opt Options) (*Table, 
 }
 
 // finish sets each row's n, withholds small cells and drops the dimensions
-// nobody asked for. Quality figures count rows of files, not students, and
-// are not withheld.
+// nobody asked for.
 func (r *Runner) finish(t *Table, f Family) *Table {
 	if nCol := indexOf(t.Columns, f.NColumn); nCol >= 0 {
 		for i := range t.Rows {
-			t.Rows[i].N = asInt(t.Rows[i].Values[nCol])
+			n := asInt(t.Rows[i].Values[nCol])
+			for _, c := range f.AlsoN {
+				if j := indexOf(t.Columns, c); j >= 0 {
+					if m := asInt(t.Rows[i].Values[j]); m > 0 && m < n {
+						n = m
+					}
+				}
+			}
+			t.Rows[i].N = n
 		}
 		suppress(t, r.cfg.Privacy.MinCellSize)
 	}
@@ -305,10 +331,35 @@ func suppress(t *Table, min int) {
 		}
 	}
 	small := fmt.Sprintf("fewer than %d students", min)
+	// Rows split by a Within column (growth's tutored and comparison groups)
+	// each have their own total: the rule applies within each part.
+	parts := map[string][]int{}
+	var order []string
+	for i, row := range t.Rows {
+		var key []string
+		for _, c := range t.Within {
+			if j := indexOf(t.Columns, c); j >= 0 {
+				key = append(key, fmt.Sprint(row.Values[j]))
+			}
+		}
+		k := strings.Join(key, "\x00")
+		if parts[k] == nil {
+			order = append(order, k)
+		}
+		parts[k] = append(parts[k], i)
+	}
+	for _, k := range order {
+		suppressPart(t, parts[k], min, small, withheld)
+	}
+}
+
+// suppressPart applies the rule to one part of a table: the rows idx.
+func suppressPart(t *Table, idx []int, min int, small string, withheld func(int, string)) {
 	var hidden []int
 	var shown []int
 	hasTotal := false
-	for i, row := range t.Rows {
+	for _, i := range idx {
+		row := t.Rows[i]
 		// A row resting on no student at all has nothing to protect.
 		tooSmall := row.N > 0 && row.N < int64(min)
 		if row.Total {

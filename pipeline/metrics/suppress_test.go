@@ -1,6 +1,10 @@
 package metrics
 
-import "testing"
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
 
 func table(ns ...int64) *Table {
 	t := &Table{Columns: []string{"school", "students", "rate"}}
@@ -65,6 +69,43 @@ func TestSuppressionOnTheWarehouse(t *testing.T) {
 		}
 		if row.Suppressed != "" && row.Values[indexOf(tb.Columns, "attendance_rate")] != nil {
 			t.Errorf("withheld row still shows its attendance rate")
+		}
+	}
+}
+
+// A withheld row's n is a small count too: JSON gives it as null.
+func TestWithheldRowHidesItsN(t *testing.T) {
+	t.Parallel()
+	tb := table(3, 40, 50)
+	suppress(tb, 10)
+	b, err := json.Marshal(tb.Rows[0])
+	if err != nil || !strings.Contains(string(b), `"n":null`) || strings.Contains(string(b), "3") {
+		t.Errorf("withheld row as JSON: %s (%v)", b, err)
+	}
+	if b, _ := json.Marshal(tb.Rows[2]); !strings.Contains(string(b), `"n":50`) {
+		t.Errorf("shown row as JSON: %s", b)
+	}
+}
+
+// Growth has a total per group (tutored, comparison): one withheld cell in a
+// group is protected within that group, whatever the other group shows.
+func TestComplementaryRulePerGroup(t *testing.T) {
+	t.Parallel()
+	tb := &Table{Columns: []string{"ell", "group", "students"}, Within: []string{"group"}}
+	add := func(ell any, group string, n int64, total bool) {
+		tb.Rows = append(tb.Rows, Row{Values: []any{ell, group, n}, N: n, Total: total})
+	}
+	add(true, "tutored", 7, false)
+	add(false, "tutored", 60, false)
+	add(true, "comparison", 30, false)
+	add(false, "comparison", 200, false)
+	add(nil, "tutored", 67, true)
+	add(nil, "comparison", 230, true)
+	suppress(tb, 10)
+	want := []bool{true, true, false, false, false, false}
+	for i, row := range tb.Rows {
+		if (row.Suppressed != "") != want[i] {
+			t.Errorf("row %v: suppressed %q", row.Values, row.Suppressed)
 		}
 	}
 }
