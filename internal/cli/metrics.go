@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -63,8 +64,12 @@ privacy.min_cell_size students are withheld and marked. A total row follows.`,
 			var tables []*metrics.Table
 			for _, f := range families {
 				t, err := r.Run(e.ctx, f, metrics.Options{Period: period, By: dims})
-				if err != nil {
+				var ue *metrics.UsageError
+				if errors.As(err, &ue) {
 					return &exitError{ExitUsage, err}
+				}
+				if err != nil {
+					return err
 				}
 				tables = append(tables, t)
 			}
@@ -111,6 +116,9 @@ func writeCSV(w io.Writer, tables []*metrics.Table) error {
 			rec = append(rec, n, row.Suppressed)
 			_ = out.Write(rec)
 		}
+		if t.Note != "" {
+			_ = out.Write([]string{t.Family, t.Period, "note: " + t.Note})
+		}
 	}
 	out.Flush()
 	return out.Error()
@@ -121,6 +129,10 @@ func writeCSV(w io.Writer, tables []*metrics.Table) error {
 // each figure is a line and each group a column.
 func writeTable(w io.Writer, t *metrics.Table) {
 	fmt.Fprintf(w, "%s — %s (%s to %s)\n", t.Title, t.Period, t.From.Format("2006-01-02"), t.To.Format("2006-01-02"))
+	if t.Family == "impact" {
+		writeEstimates(w, t)
+		return
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	var dims, figures []int
 	for j, c := range t.Columns {
@@ -191,6 +203,10 @@ func cell(column string, v any, total, human bool) string {
 			return ""
 		}
 		if human && isShare(column) {
+			// 99.8% is not 100%: near the ends, one decimal.
+			if p := 100 * x; (p > 99 && p < 100) || (p > 0 && p < 1) {
+				return fmt.Sprintf("%.1f%%", p)
+			}
 			return fmt.Sprintf("%.0f%%", 100*x)
 		}
 		if human {
@@ -220,4 +236,41 @@ func isDimension(c string) bool {
 		}
 	}
 	return false
+}
+
+// writeEstimates prints the impact family one estimate to a line: the
+// effect in SD with its interval, the groups' sizes, and what to know.
+func writeEstimates(w io.Writer, t *metrics.Table) {
+	col := func(name string) int {
+		for i, c := range t.Columns {
+			if c == name {
+				return i
+			}
+		}
+		return -1
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "subject\tmodel\tterm\teffect (SD) [95% interval]\ttutored\tcomparison\tbaseline\tnote")
+	for _, row := range t.Rows {
+		v := row.Values
+		effect := "–"
+		switch {
+		case row.Suppressed != "":
+			effect = "withheld: " + row.Suppressed
+		case v[col("estimate")] != nil:
+			effect = fmt.Sprintf("%+.2f [%+.2f, %+.2f]", v[col("estimate")], v[col("ci_low")], v[col("ci_high")])
+		}
+		note := ""
+		if n, ok := v[col("note")].(string); ok {
+			note = n
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v[col("subject")], v[col("model")], v[col("term")], effect,
+			cell("n", v[col("n_tutored")], false, true), cell("n", v[col("n_comparison")], false, true),
+			cell("x", v[col("baseline_equivalence")], false, true), note)
+	}
+	tw.Flush()
+	if t.Note != "" {
+		fmt.Fprintln(w, t.Note)
+	}
+	fmt.Fprintln(w)
 }

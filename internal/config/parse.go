@@ -329,6 +329,9 @@ func (c *Config) validate(l *Locator) Errors {
 			add(l.Errorf(key+".id", "provider %q is listed twice", p.ID))
 		}
 		providers[p.ID] = true
+		if t := p.DosageTarget; t != nil && (t.SessionsPerWeek < 0 || t.MinutesPerWeek < 0) {
+			add(l.Errorf(key+".dosage_target", "expected sessions_per_week and minutes_per_week of zero or more"))
+		}
 		n := 0
 		for _, v := range []float64{p.Cost.PerStudent, p.Cost.PerHour, p.Cost.Total} {
 			if v < 0 {

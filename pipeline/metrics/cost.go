@@ -28,7 +28,11 @@ func (r *Runner) cost(ctx context.Context, opt Options) (*Table, error) {
 			ignored = append(ignored, d)
 		}
 	}
-	e, err := r.runFamily(ctx, engagementFamily, Options{Period: opt.Period, By: by})
+	// Contracts are priced for the year, so cost is for the whole year.
+	if opt.Period != "" && opt.Period != "year" {
+		ignored = append(ignored, "--period "+opt.Period+" (contracts are priced for the whole school year)")
+	}
+	e, err := r.runFamily(ctx, engagementFamily, Options{Period: "year", By: by, unwithheld: true})
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +46,7 @@ func (r *Runner) cost(ctx context.Context, opt Options) (*Table, error) {
 	// Attended hours per provider, to share a total contract between schools.
 	providerHours := map[string]float64{}
 	for _, row := range e.Rows {
-		if !row.Total && row.Suppressed == "" && row.Values[prov] != nil {
+		if !row.Total && row.Values[prov] != nil {
 			providerHours[fmt.Sprint(row.Values[prov])] += asFloat(row.Values[hours])
 		}
 	}
@@ -63,15 +67,13 @@ func (r *Runner) cost(ctx context.Context, opt Options) (*Table, error) {
 			s = row.Values[school]
 		}
 		out := Row{Values: []any{row.Values[prov], s, c.describe(), row.Values[served], row.Values[hours], row.Values[delivered], row.Values[meeting], nil, nil, nil, nil}}
-		if row.Suppressed != "" || !ok {
-			out.Values = []any{row.Values[prov], s, c.describe(), nil, nil, nil, nil, nil, nil, nil, nil}
-			out.Suppressed = row.Suppressed
-			t.Rows = append(t.Rows, out)
-			continue
+		if ok && c.priced() {
+			// Every group's cost counts in the total, withheld or not: the
+			// table's own withholding comes after.
+			total := c.cost(asFloat(row.Values[served]), asFloat(row.Values[delivered]), asFloat(row.Values[hours]), providerHours[p])
+			totalCost += total
+			fillCost(out.Values, total)
 		}
-		total := c.cost(asFloat(row.Values[served]), asFloat(row.Values[delivered]), asFloat(row.Values[hours]), providerHours[p])
-		totalCost += total
-		fillCost(out.Values, total)
 		t.Rows = append(t.Rows, out)
 	}
 	if totalRow != nil {
@@ -99,15 +101,25 @@ func (r *Runner) costPerEffect(ctx context.Context, t *Table) error {
 	if err != nil {
 		return err
 	}
+	// Only an effect that is shown and whose 95% interval lies above zero
+	// is priced: dividing by a small or uncertain effect gives a number
+	// that means nothing. Where a subject has several assessments, the one
+	// with the most tutored students counts.
 	effects := map[string]map[string]float64{} // subject -> provider -> effect
+	tutored := map[string]int64{}
 	for _, row := range imp.Rows {
 		v := row.Values
 		model, _ := v[2].(string)
 		p, ok := strings.CutPrefix(model, "provider ")
-		if !ok || v[4] == nil || v[1] == nil {
+		if !ok || v[4] == nil || v[6] == nil || v[6].(float64) <= 0 {
 			continue
 		}
 		subject := fmt.Sprint(v[0])
+		n, _ := v[9].(int64)
+		if n < tutored[subject+"\x00"+p] {
+			continue
+		}
+		tutored[subject+"\x00"+p] = n
 		if effects[subject] == nil {
 			effects[subject] = map[string]float64{}
 		}
@@ -157,6 +169,8 @@ func ratio(total float64, per any) any {
 }
 
 type contract struct{ perStudent, perHour, total float64 }
+
+func (c contract) priced() bool { return c.perStudent > 0 || c.perHour > 0 || c.total > 0 }
 
 func (c contract) describe() string {
 	switch {

@@ -34,7 +34,8 @@ func (r *Runner) impactTable(ctx context.Context, opt Options) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Table{Period: "school year " + r.schoolYear(r.cfg.Calendar.Start.Time), MinCellSize: r.cfg.Privacy.MinCellSize,
+	from, to := r.yearBounds()
+	t := &Table{Period: "school year " + r.schoolYear(r.cfg.Calendar.Start.Time), From: from, To: to, By: opt.By, MinCellSize: r.cfg.Privacy.MinCellSize,
 		Columns: []string{"subject", "assessment", "model", "term", "estimate", "std_error", "ci_low", "ci_high", "p_value",
 			"n_tutored", "n_comparison", "hedges_g", "baseline_difference", "baseline_equivalence", "note"},
 		Within: []string{"subject", "assessment", "model", "term"},
@@ -179,7 +180,11 @@ func models(all []sampleRow) []model {
 				}
 			}
 			a := a
-			out = append(out, model{name: fmt.Sprintf("%s vs %s in their %d shared schools", a, b, len(shared)), rows: rows,
+			schoolsWord := "schools"
+			if len(shared) == 1 {
+				schoolsWord = "school"
+			}
+			out = append(out, model{name: fmt.Sprintf("%s vs %s in their %d shared %s", a, b, len(shared), schoolsWord), rows: rows,
 				terms:     []string{a + " rather than " + b},
 				treatment: func(s sampleRow) []float64 { return []float64{b2f(s.provider == a)} },
 				treated:   func(s sampleRow) bool { return s.provider == a }})
@@ -305,7 +310,7 @@ func fitModel(m model) []estimate {
 			// Grade columns the schools already account for are dropped quietly;
 			// students left out of the fit are worth saying.
 			for _, n := range fit.Notes {
-				if strings.Contains(n, "left out: they say nothing") {
+				if strings.Contains(n, "alone in their school") {
 					notes = append(notes, n)
 				}
 			}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,6 +55,9 @@ func FamilyByName(name string) (Family, bool) {
 type Options struct {
 	Period string   // a period of the config, "year" (default) or "ytd"
 	By     []string // dimensions, from queries.Dimensions
+	// unwithheld keeps small cells, for families that compute from another
+	// before withholding their own (cost's totals).
+	unwithheld bool
 }
 
 // Table is a metric family's result: one row per group, then a total row.
@@ -73,6 +77,27 @@ type Table struct {
 	Within []string `json:"within,omitempty"`
 	// Note says what a reader should know about the whole table.
 	Note string `json:"note,omitempty"`
+}
+
+// ignoredCuts says which of the asked cuts a query family cannot make:
+// coverage and growth rest on students, not sessions, so they have no
+// period, month or week; growth rests on the year's tests, so it has no
+// period either.
+func ignoredCuts(family string, opt Options) string {
+	var ignored []string
+	switch family {
+	case "coverage", "growth":
+		for _, d := range opt.By {
+			if d == "period" || d == "month" || d == "week" {
+				ignored = append(ignored, d)
+			}
+		}
+	}
+	if family == "growth" && opt.Period != "" && opt.Period != "year" {
+		// growth's rows are the year's, whatever the period
+		ignored = append(ignored, "--period "+opt.Period+" (growth compares the year's baseline and outcome tests)")
+	}
+	return cutNote(family, "the dimensions of the students and their tests", ignored)
 }
 
 // cutNote explains cuts a family cannot make.
@@ -115,10 +140,16 @@ func (r Row) MarshalJSON() ([]byte, error) {
 func (r *Runner) Run(ctx context.Context, family string, opt Options) (*Table, error) {
 	f, ok := FamilyByName(family)
 	if !ok {
-		return nil, fmt.Errorf("no metric family %q (families: %s)", family, strings.Join(familyNames(), ", "))
+		return nil, &UsageError{fmt.Sprintf("no metric family %q (families: %s)", family, strings.Join(familyNames(), ", "))}
 	}
 	return r.runFamily(ctx, f, opt)
 }
+
+// UsageError is a request metrics cannot answer as asked (an unknown family,
+// period or dimension), as opposed to a failure while computing.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
 
 // engagementFamily is engagement's entry, for the families derived from it.
 var engagementFamily = Family{Name: "engagement", Query: "engagement", NColumn: "students_scheduled", AlsoN: []string{"students_served"}, Title: "Engagement: dosage and attendance"}
@@ -126,7 +157,7 @@ var engagementFamily = Family{Name: "engagement", Query: "engagement", NColumn: 
 func (r *Runner) runFamily(ctx context.Context, f Family, opt Options) (*Table, error) {
 	for _, d := range opt.By {
 		if !contains(queries.Dimensions, d) {
-			return nil, fmt.Errorf("cannot cut by %q (dimensions: %s)", d, strings.Join(queries.Dimensions, ", "))
+			return nil, &UsageError{fmt.Sprintf("cannot cut by %q (dimensions: %s)", d, strings.Join(queries.Dimensions, ", "))}
 		}
 	}
 	if f.compute != nil {
@@ -149,6 +180,11 @@ func (r *Runner) runFamily(ctx context.Context, f Family, opt Options) (*Table, 
 	}
 	t.Columns = cols
 	t.Rows = rows
+	t.Note = ignoredCuts(f.Name, opt)
+	if f.Name == "growth" {
+		t.Period = "school year " + r.schoolYear(from)
+		t.From, t.To = r.yearBounds()
+	}
 	if len(opt.By) > 0 {
 		total, _, err := r.query(ctx, f.Query, from, to, nil)
 		if err != nil {
@@ -161,6 +197,9 @@ func (r *Runner) runFamily(ctx context.Context, f Family, opt Options) (*Table, 
 	}
 	if f.NColumn != "" && indexOf(cols, f.NColumn) < 0 {
 		return nil, fmt.Errorf("%s: the query has no column %s", f.Name, f.NColumn)
+	}
+	if opt.unwithheld {
+		f.NColumn = ""
 	}
 	return r.finish(t, f), nil
 }
@@ -223,9 +262,9 @@ func (r *Runner) query(ctx context.Context, name string, from, to time.Time, by 
 // bind gives a query the named parameters it uses: the period, the
 // grouping, and the thresholds of the config.
 func (r *Runner) bind(name, q string, from, to time.Time, by []string) ([]any, error) {
-	calStart, calEnd, _, err := r.period("year")
-	if err != nil {
-		return nil, err
+	calStart, calEnd := r.cfg.Calendar.Start.Time, r.cfg.Calendar.End.Time
+	if calStart.IsZero() || calEnd.IsZero() {
+		calStart, calEnd = r.yearBounds()
 	}
 	values := map[string]any{
 		"from": from, "to": to,
@@ -249,6 +288,19 @@ func (r *Runner) bind(name, q string, from, to time.Time, by []string) ([]any, e
 	return args, nil
 }
 
+// yearBounds is the school year's first and last day: July 1 to June 30 of
+// the config's school year (or the calendar's), else no bounds at all.
+func (r *Runner) yearBounds() (time.Time, time.Time) {
+	year := r.cfg.SchoolYear
+	if year == "" && !r.cfg.Calendar.Start.IsZero() {
+		year = values.SchoolYearOf(r.cfg.Calendar.Start.Time)
+	}
+	if y, err := strconv.Atoi(strings.SplitN(year, "-", 2)[0]); err == nil && year != "" {
+		return time.Date(y, time.July, 1, 0, 0, 0, 0, time.UTC), time.Date(y+1, time.June, 30, 0, 0, 0, 0, time.UTC)
+	}
+	return time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2999, 12, 31, 0, 0, 0, 0, time.UTC)
+}
+
 // schoolYear is the config's school year, else the one the period starts in.
 func (r *Runner) schoolYear(from time.Time) string {
 	if r.cfg.SchoolYear != "" {
@@ -258,15 +310,13 @@ func (r *Runner) schoolYear(from time.Time) string {
 }
 
 // period resolves a period name to its dates.
+//
+// "year" is the whole school year, July 1 to June 30, not only the days of
+// the calendar: a session sent for a day outside it is still counted, and
+// the quality family flags it.
 func (r *Runner) period(name string) (time.Time, time.Time, string, error) {
 	cal := r.cfg.Calendar
-	start, end := cal.Start.Time, cal.End.Time
-	if start.IsZero() {
-		start = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
-	if end.IsZero() {
-		end = time.Date(2999, 12, 31, 0, 0, 0, 0, time.UTC)
-	}
+	start, end := r.yearBounds()
 	switch name {
 	case "", "year":
 		return start, end, "year", nil
@@ -284,7 +334,7 @@ func (r *Runner) period(name string) (time.Time, time.Time, string, error) {
 		}
 		names = append(names, p.Name)
 	}
-	return time.Time{}, time.Time{}, "", fmt.Errorf("no period %q (periods: year, ytd%s)", name, prefixAll(", ", names))
+	return time.Time{}, time.Time{}, "", &UsageError{fmt.Sprintf("no period %q (periods: year, ytd%s)", name, prefixAll(", ", names))}
 }
 
 func prefixAll(sep string, names []string) string {

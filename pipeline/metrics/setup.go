@@ -72,7 +72,15 @@ func (r *Runner) setup(ctx context.Context) error {
 	}
 	for _, p := range r.cfg.Providers {
 		if p.DosageTarget != nil {
-			if err := r.exec(ctx, `INSERT INTO dosage_targets VALUES (?, ?, ?)`, p.ID, p.DosageTarget.SessionsPerWeek, p.DosageTarget.MinutesPerWeek); err != nil {
+			// A provider's target that gives one number keeps the district's other.
+			sessions, minutes := p.DosageTarget.SessionsPerWeek, p.DosageTarget.MinutesPerWeek
+			if sessions == 0 {
+				sessions = r.cfg.DosageTarget.SessionsPerWeek
+			}
+			if minutes == 0 {
+				minutes = r.cfg.DosageTarget.MinutesPerWeek
+			}
+			if err := r.exec(ctx, `INSERT INTO dosage_targets VALUES (?, ?, ?)`, p.ID, sessions, minutes); err != nil {
 				return err
 			}
 		}
@@ -82,8 +90,8 @@ func (r *Runner) setup(ctx context.Context) error {
 			return err
 		}
 	}
-	if len(r.cfg.Calendar.Windows) == 0 && r.cfg.Calendar.Start.IsZero() {
-		// No calendar: every week with a session counts as instructional.
+	if r.cfg.Calendar.Start.IsZero() || r.cfg.Calendar.End.IsZero() {
+		// No complete calendar: every week with a session counts as instructional.
 		if err := r.exec(ctx, `INSERT INTO instructional_weeks SELECT DISTINCT CAST(date_trunc('week', session_date) AS DATE) FROM sessions`); err != nil {
 			return err
 		}

@@ -38,7 +38,8 @@ dose AS (
                AND se.session_date > p.baseline_date AND se.session_date < p.outcome_date) AS sessions_between,
            coalesce(sum(se.duration_minutes) FILTER (WHERE se.status = 'attended' AND se.subject = p.subject
                AND se.session_date <= p.outcome_date), 0) / 60.0 AS hours,
-           count(se.session_key) FILTER (WHERE se.status = 'attended') AS attended_any,
+           -- tutored at all this school year, in any subject
+           count(se.session_key) FILTER (WHERE se.status = 'attended' AND se.session_date BETWEEN $from AND $to) AS attended_any,
            count(DISTINCT se.provider) FILTER (WHERE se.status = 'attended' AND se.subject = p.subject
                AND se.session_date > p.baseline_date AND se.session_date < p.outcome_date) AS providers,
            min(se.provider) FILTER (WHERE se.status = 'attended' AND se.subject = p.subject

@@ -95,9 +95,12 @@ SELECT
     quantile_cont(d.minutes_per_week, 0.25) FILTER (WHERE d.attended > 0) AS minutes_per_week_p25,
     quantile_cont(d.minutes_per_week, 0.50) FILTER (WHERE d.attended > 0) AS minutes_per_week_median,
     quantile_cont(d.minutes_per_week, 0.75) FILTER (WHERE d.attended > 0) AS minutes_per_week_p75,
-    count(*) FILTER (WHERE d.attended > 0 AND d.sessions_per_week >= d.target_sessions AND d.minutes_per_week >= d.target_minutes)
-      / nullif(count(*) FILTER (WHERE d.attended > 0), 0)             AS share_meeting_target,
-    count(*) FILTER (WHERE d.attended > 0 AND d.sessions_per_week >= d.target_sessions AND d.minutes_per_week >= d.target_minutes)
+    -- no target in the config: nobody can be said to meet it
+    CASE WHEN max(d.target_sessions) > 0 OR max(d.target_minutes) > 0 THEN
+        count(*) FILTER (WHERE d.attended > 0 AND d.sessions_per_week >= d.target_sessions AND d.minutes_per_week >= d.target_minutes)
+        / nullif(count(*) FILTER (WHERE d.attended > 0), 0) END       AS share_meeting_target,
+    CASE WHEN max(d.target_sessions) > 0 OR max(d.target_minutes) > 0 THEN
+        count(*) FILTER (WHERE d.attended > 0 AND d.sessions_per_week >= d.target_sessions AND d.minutes_per_week >= d.target_minutes) END
                                                                       AS students_meeting_target,
     sum(d.hours)                                                      AS hours_attended,
     sum(d.delivered_minutes) / 60.0                                   AS hours_delivered,

@@ -25,7 +25,7 @@ SELECT
 FROM analysis_sample s
 LEFT JOIN students st USING (student_id)
 WHERE s.in_sample AND s."group" IN ('tutored', 'comparison')
-  -- a comparison student has no provider: cut by provider, each provider's
-  -- tutored students sit beside the comparison students of its cells
+  -- a comparison student has no provider: cut by provider, the comparison
+  -- students make one row of their own (provider empty)
 GROUP BY ALL
 ORDER BY ALL
