@@ -19,8 +19,7 @@ import (
 	"github.com/apache/arrow/go/v17/parquet/file"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
 
-	"github.com/hitreflect/hitreflect/internal/synth"
-	"github.com/hitreflect/hitreflect/internal/wiring"
+	"github.com/hitreflect/hitreflect/internal/testdistrict"
 	"github.com/hitreflect/hitreflect/pipeline"
 	"github.com/hitreflect/hitreflect/pipeline/warehouse"
 )
@@ -28,23 +27,8 @@ import (
 // district loads a small synthetic district and returns its warehouse.
 func district(t *testing.T) (*pipeline.Setup, *warehouse.Warehouse) {
 	t.Helper()
-	sum, err := synth.Generate(t.Context(), t.TempDir(), synth.Options{Students: 400, Seed: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := pipeline.Prepare(sum.ConfigPath, wiring.Connectors())
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := s.OpenWarehouse(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.Close() })
-	if _, err := s.Ingest(t.Context(), w, pipeline.IngestOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	return s, w
+	d := testdistrict.Load(t, 400, 5)
+	return d.Setup, d.Warehouse
 }
 
 func runExport(t *testing.T, s *pipeline.Setup, w *warehouse.Warehouse, key, out string) *Manifest {

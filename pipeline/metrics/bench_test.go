@@ -7,9 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hitreflect/hitreflect/internal/synth"
-	"github.com/hitreflect/hitreflect/internal/wiring"
-	"github.com/hitreflect/hitreflect/pipeline"
+	"github.com/hitreflect/hitreflect/internal/testdistrict"
 )
 
 // BenchmarkLargeDistrict generates a district (300,000 students unless
@@ -24,32 +22,15 @@ func BenchmarkLargeDistrict(b *testing.B) {
 		students = v
 	}
 	ctx := context.Background()
-	dir := b.TempDir()
-	sum, err := synth.Generate(ctx, dir, synth.Options{Students: students, Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := pipeline.Prepare(sum.ConfigPath, wiring.Connectors())
-	if err != nil {
-		b.Fatal(err)
-	}
-	w, err := s.OpenWarehouse(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer w.Close()
+	d := testdistrict.Load(b, students, 1)
+	s, w, ingest, sum := d.Setup, d.Warehouse, d.Ingest, d.Summary
 	b.ResetTimer()
-	start := time.Now()
-	if _, err := s.Ingest(ctx, w, pipeline.IngestOptions{}); err != nil {
-		b.Fatal(err)
-	}
-	ingest := time.Since(start)
 	c, err := w.DB.Conn(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer c.Close()
-	start = time.Now()
+	start := time.Now()
 	r, err := New(ctx, c, s.Config, time.Now)
 	if err != nil {
 		b.Fatal(err)

@@ -10,8 +10,7 @@ import (
 	"time"
 
 	"github.com/hitreflect/hitreflect/internal/synth"
-	"github.com/hitreflect/hitreflect/internal/wiring"
-	"github.com/hitreflect/hitreflect/pipeline"
+	"github.com/hitreflect/hitreflect/internal/testdistrict"
 )
 
 // The adjusted effects recover the effects the synthetic district's
@@ -63,27 +62,12 @@ func TestImpactRecoversPlantedTruth(t *testing.T) {
 // provider estimate's deviation from the truth in SEs, and how many of its
 // intervals hold the truth.
 func recoverDistrict(t *testing.T, seed int64) ([]float64, int) {
-	dir := t.TempDir()
-	sum, err := synth.Generate(t.Context(), dir, synth.Options{Students: 6000, Seed: seed})
+	d := testdistrict.Load(t, 6000, seed)
+	truth, err := synth.ReadTruth(filepath.Join(d.Dir, synth.TruthFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	truth, err := synth.ReadTruth(filepath.Join(dir, synth.TruthFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := pipeline.Prepare(sum.ConfigPath, wiring.Connectors())
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := s.OpenWarehouse(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	if _, err := s.Ingest(t.Context(), w, pipeline.IngestOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	s, w := d.Setup, d.Warehouse
 	c, err := w.DB.Conn(context.Background())
 	if err != nil {
 		t.Fatal(err)
