@@ -52,21 +52,9 @@ func OLSAbsorb(d Design, absorb []string, interest ...string) (*Fit, error) {
 	if len(absorb) != n {
 		return nil, fmt.Errorf("impact: absorb has %d values for %d outcomes", len(absorb), n)
 	}
-	isInterest := map[string]bool{}
-	for _, name := range interest {
-		isInterest[name] = true
-	}
-	byName := map[string][]float64{}
-	for _, c := range d.Columns {
-		byName[c.Name] = c.X
-	}
-	for _, name := range interest {
-		if v, constant := constantValue(byName[name]); constant {
-			return nil, &NotEstimable{Reason: noVariation(name, v)}
-		}
-	}
-	if _, constant := constantValue(d.Y); constant {
-		return nil, notEstimable("every student in the sample has the same outcome, so there is nothing for the model to explain")
+	isInterest, err := varies(d, interest)
+	if err != nil {
+		return nil, err
 	}
 
 	// Groups, numbered in order of appearance, and the students kept: those

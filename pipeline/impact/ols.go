@@ -129,21 +129,9 @@ func OLS(d Design, interest ...string) (*Fit, error) {
 	if err := checkDesign(d, interest); err != nil {
 		return nil, err
 	}
-	isInterest := map[string]bool{}
-	for _, name := range interest {
-		isInterest[name] = true
-	}
-	byName := map[string][]float64{}
-	for _, c := range d.Columns {
-		byName[c.Name] = c.X
-	}
-	for _, name := range interest {
-		if v, constant := constantValue(byName[name]); constant {
-			return nil, &NotEstimable{Reason: noVariation(name, v)}
-		}
-	}
-	if _, constant := constantValue(d.Y); constant {
-		return nil, notEstimable("every student in the sample has the same outcome, so there is nothing for the model to explain")
+	isInterest, err := varies(d, interest)
+	if err != nil {
+		return nil, err
 	}
 
 	// Choose the columns: intercept, then nuisance columns, then the terms of
@@ -707,4 +695,26 @@ func finite(vs ...float64) bool {
 		}
 	}
 	return true
+}
+
+// varies checks that every term of interest and the outcome vary (a model
+// cannot say anything otherwise), and returns the terms of interest as a set.
+func varies(d Design, interest []string) (map[string]bool, error) {
+	isInterest := map[string]bool{}
+	for _, name := range interest {
+		isInterest[name] = true
+	}
+	byName := map[string][]float64{}
+	for _, c := range d.Columns {
+		byName[c.Name] = c.X
+	}
+	for _, name := range interest {
+		if v, constant := constantValue(byName[name]); constant {
+			return nil, &NotEstimable{Reason: noVariation(name, v)}
+		}
+	}
+	if _, constant := constantValue(d.Y); constant {
+		return nil, notEstimable("every student in the sample has the same outcome, so there is nothing for the model to explain")
+	}
+	return isInterest, nil
 }
