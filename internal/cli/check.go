@@ -110,5 +110,5 @@ func plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
-	return fmt.Sprintf("%d %ss", n, noun)
+	return num(int64(n)) + " " + noun + "s"
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -9,6 +10,9 @@ import (
 
 	"github.com/hitreflect/hitreflect/internal/synth"
 	"github.com/hitreflect/hitreflect/pipeline"
+	"github.com/hitreflect/hitreflect/pipeline/export"
+	"github.com/hitreflect/hitreflect/pipeline/metrics"
+	"github.com/hitreflect/hitreflect/pipeline/warehouse"
 )
 
 func (e *env) demoCmd() *cobra.Command {
@@ -49,10 +53,19 @@ The same seed always gives the same district.`,
 			if err != nil {
 				return err
 			}
-			err = e.summarise(results)
-			fmt.Fprintf(e.stdout, "\nNext: look around with\n  hitreflect status --config %s\n  hitreflect rejects --config %s\n",
-				rel(sum.ConfigPath), rel(sum.ConfigPath))
-			return err
+			if err := e.summarise(results); err != nil {
+				return err
+			}
+			if err := e.demoMetrics(s, w, out); err != nil {
+				return err
+			}
+			if err := e.demoExport(s, w, out); err != nil {
+				return err
+			}
+			cfg := rel(sum.ConfigPath)
+			fmt.Fprintf(e.stdout, "\nNext: look around with\n  hitreflect status --config %s\n  hitreflect rejects --config %s\n"+
+				"  hitreflect metrics --config %s --by school,provider\n  hitreflect metrics --config %s --family impact\n", cfg, cfg, cfg, cfg)
+			return nil
 		},
 	}
 	c.Flags().StringVar(&out, "out", "", "folder to write the demo district into")
@@ -66,4 +79,79 @@ func rel(p string) string {
 		return r
 	}
 	return p
+}
+
+// demoMetrics computes every metric family, writes each as CSV under the
+// demo's output folder, and shows engagement by provider.
+func (e *env) demoMetrics(s *pipeline.Setup, w *warehouse.Warehouse, out string) error {
+	conn, err := w.DB.Conn(e.ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	start := time.Now()
+	r, err := metrics.New(e.ctx, conn, s.Config, time.Now)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(s.Config.OutputDir(), "metrics")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	var shown *metrics.Table
+	for _, f := range metrics.Families {
+		t, err := r.Run(e.ctx, f.Name, metrics.Options{By: []string{"provider"}})
+		if err != nil {
+			return fmt.Errorf("metrics %s: %w", f.Name, err)
+		}
+		file, err := os.Create(filepath.Join(dir, f.Name+".csv"))
+		if err != nil {
+			return err
+		}
+		err = writeCSV(file, []*metrics.Table{t})
+		file.Close()
+		if err != nil {
+			return err
+		}
+		if f.Name == "engagement" {
+			shown = t
+		}
+	}
+	fmt.Fprintf(e.stdout, "\nMetrics by provider written to %s [%s]\n\n", rel(dir), time.Since(start).Round(100*time.Millisecond))
+	writeTable(e.stdout, shown)
+	return nil
+}
+
+// demoExport writes the research export of the demo district. The district
+// is synthetic, so without a key in the environment a fixed demo key is used,
+// and said so.
+func (e *env) demoExport(s *pipeline.Setup, w *warehouse.Warehouse, out string) error {
+	p, err := export.KeyFromEnv(s.Config.Privacy.PseudonymKeyEnv)
+	note := ""
+	if err != nil {
+		p, err = export.New([]byte("hitreflect demo key: synthetic data only"))
+		if err != nil {
+			return err
+		}
+		note = fmt.Sprintf(" with the demo's own key (a district sets %s)", s.Config.Privacy.PseudonymKeyEnv)
+	}
+	conn, err := w.DB.Conn(e.ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	dir := filepath.Join(out, "research-export")
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	m, err := export.Run(e.ctx, conn, s.Config, p, export.Options{OutDir: dir, Version: Version})
+	if err != nil {
+		return fmt.Errorf("research export: %w", err)
+	}
+	var rows int64
+	for _, f := range m.Files {
+		rows += f.Rows
+	}
+	fmt.Fprintf(e.stdout, "Research export: %s rows in %d Parquet files written to %s%s.\n", num(rows), len(m.Files), rel(dir), note)
+	return nil
 }
