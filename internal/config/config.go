@@ -127,6 +127,8 @@ type Profile struct {
 	Kind string `yaml:"kind"`
 	// Extends names another profile (often a built-in) whose settings this one starts from.
 	Extends string `yaml:"extends"`
+	// Sheet names the worksheet to read in an Excel workbook; empty means the first.
+	Sheet string `yaml:"sheet"`
 	// Delimiter is "," or "\t" (or "tab"); empty means by file extension, then by sniffing.
 	Delimiter string `yaml:"delimiter"`
 	// Encoding is utf-8, windows-1252, utf-16 or empty for automatic detection.

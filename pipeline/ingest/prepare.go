@@ -96,7 +96,11 @@ const headerSearchRecords = 50
 // again. Then it finds the header and the footer.
 func Prepare(path string, p profile.Profile, tempDir string) (*Prepared, error) {
 	prep := &Prepared{Original: path, Path: path}
-	enc, err := prep.hashAndDetect(path, p.Encoding)
+	declared := p.Encoding
+	if isWorkbook(path) {
+		declared = "" // a workbook is zip bytes: no text encoding to find
+	}
+	enc, err := prep.hashAndDetect(path, declared)
 	var fe *FileError
 	if errors.As(err, &fe) {
 		return prep, err // hashed, so the rejection can be recorded
@@ -105,7 +109,18 @@ func Prepare(path string, p profile.Profile, tempDir string) (*Prepared, error) 
 		return nil, err
 	}
 	prep.Encoding = enc
-	if dec := decoderFor(enc); dec != nil {
+	if isWorkbook(path) {
+		// A workbook is read as the CSV of its sheet; the hash stays the workbook's.
+		csvPath, err := workbookToCSV(path, p.Sheet, tempDir)
+		if err != nil {
+			return prep, err
+		}
+		prep.Path, prep.temp, prep.Encoding = csvPath, csvPath, "xlsx"
+		if err := prep.scan(); err != nil {
+			prep.Close()
+			return nil, err
+		}
+	} else if dec := decoderFor(enc); dec != nil {
 		if err := prep.transcode(dec, tempDir); err != nil {
 			return nil, err
 		}
@@ -341,6 +356,7 @@ func indexQuoteOrNewline(b []byte) int {
 }
 
 func (p *Prepared) takeScan(s *recordScanner) {
+	p.unclosedQuote = 0 // a later scan (of a transcoded copy) replaces an earlier one
 	if s.inQuote {
 		p.unclosedQuote = int(s.quoteAt)
 	}
@@ -382,6 +398,9 @@ func (p *Prepared) findHeader(prof profile.Profile) error {
 		return err
 	}
 	p.Delimiter = sniffDelimiter(prof.Delimiter, p.Original, head)
+	if p.Encoding == "xlsx" {
+		p.Delimiter = ',' // the sheet was written as CSV here
+	}
 	r := csv.NewReader(bytes.NewReader(head))
 	r.Comma = rune(p.Delimiter)
 	r.LazyQuotes = true

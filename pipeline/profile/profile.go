@@ -243,7 +243,7 @@ func merge(base, p config.Profile) config.Profile {
 		dst *string
 		v   string
 	}{
-		{&out.Delimiter, p.Delimiter}, {&out.Encoding, p.Encoding}, {&out.DateFormat, p.DateFormat}, {&out.TimeFormat, p.TimeFormat},
+		{&out.Delimiter, p.Delimiter}, {&out.Encoding, p.Encoding}, {&out.Sheet, p.Sheet}, {&out.DateFormat, p.DateFormat}, {&out.TimeFormat, p.TimeFormat},
 	} {
 		if pair.v != "" {
 			*pair.dst = pair.v

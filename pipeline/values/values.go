@@ -38,6 +38,7 @@ var autoDateLayouts = []string{
 	"1/2/06",
 	"2006/1/2",
 	"1-2-2006",
+	"1-2-06", // Excel's short date as spreadsheet libraries render it (09-03-25)
 	"Jan 2, 2006",
 	"January 2, 2006",
 	"2-Jan-2006",
