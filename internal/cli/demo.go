@@ -108,7 +108,7 @@ func (e *env) demoMetrics(s *pipeline.Setup, w *warehouse.Warehouse, out string)
 		if err != nil {
 			return err
 		}
-		err = writeCSV(file, []*metrics.Table{t})
+		err = metrics.WriteCSV(file, []*metrics.Table{t})
 		file.Close()
 		if err != nil {
 			return err

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -27,7 +28,19 @@ not loaded again. Naming files (with --source) loads those instead of fetching.`
 			if len(args) > 0 && source == "" {
 				return usageErr("naming files needs --source NAME, to know how to read them")
 			}
-			s, w, err := e.open(cfgPath)
+			s, err := e.setup(cfgPath)
+			if err != nil {
+				return err
+			}
+			lock, err := pipeline.AcquireLock(s.Config.WarehousePath(), 0)
+			if errors.Is(err, pipeline.ErrLocked) {
+				return &exitError{ExitFailed, err}
+			}
+			if err != nil {
+				return err
+			}
+			defer lock.Release()
+			w, err := s.OpenWarehouse(e.ctx)
 			if err != nil {
 				return err
 			}

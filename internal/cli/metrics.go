@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -79,7 +78,7 @@ privacy.min_cell_size students are withheld and marked. A total row follows.`,
 				enc.SetIndent("", "  ")
 				return enc.Encode(tables)
 			case "csv":
-				return writeCSV(e.stdout, tables)
+				return metrics.WriteCSV(e.stdout, tables)
 			}
 			for _, t := range tables {
 				writeTable(e.stdout, t)
@@ -93,35 +92,6 @@ privacy.min_cell_size students are withheld and marked. A total row follows.`,
 	c.Flags().StringVar(&family, "family", "all", "one metric family, or all")
 	c.Flags().StringVar(&format, "format", "table", "table, csv or json")
 	return c
-}
-
-// writeCSV writes every table into one CSV: family, period, dimensions,
-// figures, n and the suppression note, for Excel users.
-func writeCSV(w io.Writer, tables []*metrics.Table) error {
-	out := csv.NewWriter(w)
-	for i, t := range tables {
-		if i > 0 {
-			_ = out.Write(nil)
-		}
-		_ = out.Write(append(append([]string{"family", "period"}, t.Columns...), "n", "withheld"))
-		for _, row := range t.Rows {
-			rec := []string{t.Family, t.Period}
-			for j, v := range row.Values {
-				rec = append(rec, cell(t.Columns[j], v, row.Total, false))
-			}
-			n := fmt.Sprint(row.N)
-			if row.Suppressed != "" {
-				n = "" // a withheld row's n is itself a small count
-			}
-			rec = append(rec, n, row.Suppressed)
-			_ = out.Write(rec)
-		}
-		if t.Note != "" {
-			_ = out.Write([]string{t.Family, t.Period, "note: " + t.Note})
-		}
-	}
-	out.Flush()
-	return out.Error()
 }
 
 // writeTable prints a family for a terminal, in the units a person reads
@@ -186,16 +156,16 @@ func writeTable(w io.Writer, t *metrics.Table) {
 	fmt.Fprintln(w)
 }
 
-// cell formats one value; human adds % and rounding for the terminal.
+// cell formats one value for the terminal: percentages, one decimal.
 func cell(column string, v any, total, human bool) string {
+	if !human {
+		return metrics.CSVValue(column, v, total)
+	}
 	if v == nil {
 		if total && isDimension(column) {
 			return "all"
 		}
-		if human {
-			return "–"
-		}
-		return ""
+		return "–"
 	}
 	switch x := v.(type) {
 	case float64:

@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hitreflect/hitreflect/pipeline"
+)
+
+func (e *env) runCmd() *cobra.Command {
+	var cfgPath string
+	var wait time.Duration
+	c := &cobra.Command{
+		Use:   "run --config FILE [--wait 10m]",
+		Short: "The whole nightly job once: fetch and load every source, then metrics and the research export",
+		Long: `Runs the whole job once: every source is fetched and loaded (one failing source
+does not stop the others), then every metric family is written as CSV under
+<output>/metrics/, and the research export under <output>/exports/ when the
+pseudonym key is set. The summary goes to the log, to <output>/runs/ and to
+the warehouse's runs table. Exit code 1 when anything failed.
+
+Only one hitreflect process works on a warehouse at a time: with --wait, run
+waits that long for another to finish; without, it says who holds it and
+stops.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := e.setup(cfgPath)
+			if err != nil {
+				return err
+			}
+			lock, err := pipeline.AcquireLock(s.Config.WarehousePath(), wait)
+			if errors.Is(err, pipeline.ErrLocked) {
+				return &exitError{ExitFailed, err}
+			}
+			if err != nil {
+				return err
+			}
+			defer lock.Release()
+			w, err := s.OpenWarehouse(e.ctx)
+			if err != nil {
+				return err
+			}
+			defer w.Close()
+			sum, err := s.Run(e.ctx, w, pipeline.RunOptions{
+				Ingest:  pipeline.IngestOptions{OnFile: e.progress(), OnStage: e.stageDisplay()},
+				Log:     e.logger(),
+				Version: Version,
+			})
+			e.clearProgress()
+			if sum != nil {
+				writeRunSummary(e.stdout, sum)
+			}
+			if err != nil {
+				return err
+			}
+			if sum.Status != "ok" {
+				return errFailed
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&cfgPath, "config", "", "the config file (hitreflect.yaml)")
+	c.Flags().DurationVar(&wait, "wait", 0, "how long to wait if another hitreflect process holds the warehouse")
+	return c
+}
+
+// logger writes structured logs to stderr: readable text on a terminal,
+// JSON lines otherwise (for journald, cron mail, log shippers).
+func (e *env) logger() *slog.Logger {
+	if isTerminal(e.stderr) {
+		return slog.New(slog.NewTextHandler(e.stderr, nil))
+	}
+	return slog.New(slog.NewJSONHandler(e.stderr, nil))
+}
+
+func writeRunSummary(w io.Writer, sum *pipeline.RunSummary) {
+	fmt.Fprintf(w, "\nRun of %s: %s in %s\n", sum.Started.Format("2006-01-02 15:04"), sum.Status, sum.Finished.Sub(sum.Started).Round(100*time.Millisecond))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "source\tfiles\tloaded\talready loaded\trejected or failed\trows loaded\trows rejected\t")
+	for _, s := range sum.Sources {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t\n", s.Source, s.Files, s.FilesNew, s.FilesSeen, s.FilesFailed, num(s.RowsLoaded), num(s.RowsRejected))
+	}
+	tw.Flush()
+	for _, s := range sum.Sources {
+		for _, e := range s.Errors {
+			fmt.Fprintf(w, "  %s: %s\n", s.Source, e)
+		}
+	}
+	for _, st := range []struct {
+		name string
+		s    pipeline.StageSummary
+	}{{"metrics", sum.Metrics}, {"research export", sum.Export}} {
+		switch {
+		case st.s.Error != "":
+			fmt.Fprintf(w, "%s: FAILED: %s\n", st.name, st.s.Error)
+		case st.s.Done:
+			fmt.Fprintf(w, "%s: written to %s\n", st.name, st.s.Output)
+		default:
+			fmt.Fprintf(w, "%s: %s\n", st.name, st.s.Note)
+		}
+	}
+}

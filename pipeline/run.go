@@ -1,0 +1,205 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hitreflect/hitreflect/pipeline/export"
+	"github.com/hitreflect/hitreflect/pipeline/ingest"
+	"github.com/hitreflect/hitreflect/pipeline/metrics"
+	"github.com/hitreflect/hitreflect/pipeline/warehouse"
+)
+
+// RunSummary is what one run of the whole job did; it is logged, written to
+// <output>/runs/<time>.json and kept in the runs table.
+type RunSummary struct {
+	Started  time.Time       `json:"started"`
+	Finished time.Time       `json:"finished"`
+	Status   string          `json:"status"` // ok | failed
+	Sources  []SourceSummary `json:"sources"`
+	Metrics  StageSummary    `json:"metrics"`
+	Export   StageSummary    `json:"export"`
+}
+
+// SourceSummary is one source's part of a run.
+type SourceSummary struct {
+	Source       string   `json:"source"`
+	Files        int      `json:"files"`
+	FilesNew     int      `json:"files_loaded"`
+	FilesSeen    int      `json:"files_already_loaded"`
+	FilesFailed  int      `json:"files_rejected_or_failed"`
+	RowsRead     int64    `json:"rows_read"`
+	RowsLoaded   int64    `json:"rows_loaded"`
+	RowsRejected int64    `json:"rows_rejected"`
+	Errors       []string `json:"errors,omitempty"`
+}
+
+// StageSummary is a later stage's part of a run.
+type StageSummary struct {
+	Done   bool   `json:"done"`
+	Output string `json:"output,omitempty"`
+	Note   string `json:"note,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+// RunOptions observe a run.
+type RunOptions struct {
+	Ingest  IngestOptions
+	Log     *slog.Logger
+	Now     func() time.Time
+	Version string
+}
+
+// Run does the whole job once: every source fetched and loaded, then the
+// metrics (CSV per family) and the research export where a pseudonym key is
+// set. A failing source does not stop the others; the run fails if any did.
+func (s *Setup) Run(ctx context.Context, w *warehouse.Warehouse, opt RunOptions) (*RunSummary, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	log := opt.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	sum := &RunSummary{Started: opt.Now(), Status: "ok"}
+	results, err := s.Ingest(ctx, w, opt.Ingest)
+	for _, r := range results {
+		ss := summariseSource(r)
+		sum.Sources = append(sum.Sources, ss)
+		if r.Failed() {
+			sum.Status = "failed"
+		}
+		log.Info("source", "source", ss.Source, "files", ss.Files, "loaded", ss.FilesNew, "already_loaded", ss.FilesSeen,
+			"rejected_or_failed", ss.FilesFailed, "rows_loaded", ss.RowsLoaded, "rows_rejected", ss.RowsRejected)
+		for _, e := range ss.Errors {
+			log.Error("source failed", "source", ss.Source, "error", e)
+		}
+	}
+	if err != nil { // stopped (a signal) or the warehouse itself failed
+		sum.Status = "failed"
+		sum.Finished = opt.Now()
+		return sum, err
+	}
+	stamp := sum.Started.Format("20060102-150405")
+	sum.Metrics = s.runMetrics(ctx, w, filepath.Join(s.Config.OutputDir(), "metrics", stamp), opt.Now)
+	log.Info("metrics", "output", sum.Metrics.Output, "error", sum.Metrics.Error)
+	sum.Export = s.runExport(ctx, w, filepath.Join(s.Config.OutputDir(), "exports", stamp), opt)
+	log.Info("research export", "output", sum.Export.Output, "note", sum.Export.Note, "error", sum.Export.Error)
+	if sum.Metrics.Error != "" || sum.Export.Error != "" {
+		sum.Status = "failed"
+	}
+	sum.Finished = opt.Now()
+	if err := s.recordRun(ctx, w, sum); err != nil {
+		return sum, err
+	}
+	log.Info("run finished", "status", sum.Status, "took", sum.Finished.Sub(sum.Started).Round(time.Millisecond).String())
+	return sum, nil
+}
+
+func summariseSource(r SourceResult) SourceSummary {
+	ss := SourceSummary{Source: r.Source, Files: len(r.Files)}
+	if r.Err != nil {
+		ss.Errors = append(ss.Errors, r.Err.Error())
+	}
+	for _, f := range r.Files {
+		switch f.Status {
+		case ingest.StatusSeen:
+			ss.FilesSeen++
+		case ingest.StatusRejected, ingest.StatusFailed:
+			ss.FilesFailed++
+			ss.Errors = append(ss.Errors, filepath.Base(f.Path)+": "+f.Message)
+		default:
+			ss.FilesNew++
+			ss.RowsRead += f.Read
+			ss.RowsLoaded += f.Loaded
+			ss.RowsRejected += f.Rejected
+		}
+	}
+	return ss
+}
+
+// runMetrics writes every metric family, by school and provider, as CSV.
+func (s *Setup) runMetrics(ctx context.Context, w *warehouse.Warehouse, dir string, now func() time.Time) StageSummary {
+	fail := func(err error) StageSummary { return StageSummary{Error: err.Error()} }
+	c, err := w.DB.Conn(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	defer c.Close()
+	r, err := metrics.New(ctx, c, s.Config, now)
+	if err != nil {
+		return fail(err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fail(err)
+	}
+	for _, f := range metrics.Families {
+		t, err := r.Run(ctx, f.Name, metrics.Options{By: []string{"school", "provider"}})
+		if err != nil {
+			return fail(fmt.Errorf("%s: %w", f.Name, err))
+		}
+		if err := writeTableCSV(filepath.Join(dir, f.Name+".csv"), t); err != nil {
+			return fail(err)
+		}
+	}
+	return StageSummary{Done: true, Output: dir}
+}
+
+// writeTableCSV writes one metric table for a spreadsheet.
+func writeTableCSV(path string, t *metrics.Table) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := metrics.WriteCSV(f, []*metrics.Table{t}); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// runExport writes the research export when the pseudonym key is set; a
+// district that does not share data simply leaves the key unset.
+func (s *Setup) runExport(ctx context.Context, w *warehouse.Warehouse, dir string, opt RunOptions) StageSummary {
+	if os.Getenv(s.Config.Privacy.PseudonymKeyEnv) == "" {
+		return StageSummary{Note: "skipped: no pseudonym key in " + s.Config.Privacy.PseudonymKeyEnv}
+	}
+	p, err := export.KeyFromEnv(s.Config.Privacy.PseudonymKeyEnv)
+	if err != nil {
+		return StageSummary{Error: err.Error()}
+	}
+	c, err := w.DB.Conn(ctx)
+	if err != nil {
+		return StageSummary{Error: err.Error()}
+	}
+	defer c.Close()
+	if _, err := export.Run(ctx, c, s.Config, p, export.Options{OutDir: dir, Version: opt.Version, Now: opt.Now}); err != nil {
+		return StageSummary{Error: err.Error()}
+	}
+	return StageSummary{Done: true, Output: dir}
+}
+
+// recordRun writes the summary to <output>/runs/ and to the runs table.
+func (s *Setup) recordRun(ctx context.Context, w *warehouse.Warehouse, sum *RunSummary) error {
+	data, err := json.MarshalIndent(sum, "", "  ")
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(s.Config.OutputDir(), "runs")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("write run summary: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, sum.Started.Format("20060102-150405")+".json"), append(data, '\n'), 0o600); err != nil {
+		return fmt.Errorf("write run summary: %w", err)
+	}
+	_, err = w.DB.ExecContext(ctx, `INSERT INTO runs VALUES (nextval('run_ids'), ?, ?, ?, ?)`, sum.Started, sum.Finished, sum.Status, string(data))
+	if err != nil {
+		return fmt.Errorf("record run: %w", err)
+	}
+	return nil
+}
