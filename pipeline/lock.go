@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"syscall"
 	"time"
 )
@@ -21,6 +22,10 @@ var ErrLocked = errors.New("another hitreflect process is working on this wareho
 // (0: not at all). The lock file names the holder, for the message.
 func AcquireLock(path string, wait time.Duration) (*Lock, error) {
 	lockPath := path + ".lock"
+	// The first run of a new district comes before its warehouse folder.
+	if err := os.MkdirAll(filepath.Dir(lockPath), 0o700); err != nil {
+		return nil, fmt.Errorf("create warehouse folder: %w", err)
+	}
 	f, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open lock %s: %w", lockPath, err)

@@ -86,6 +86,9 @@ type IngestOptions struct {
 	OnFile func(source, path string, res *ingest.Result)
 	// OnStage is told each step within a file.
 	OnStage func(source, path, step string)
+	// Stop, when it returns true, ends the ingest between two files: a
+	// graceful stop finishes the file in hand and loads no more.
+	Stop func() bool
 }
 
 // SourceResult is what one source's files came to.
@@ -107,6 +110,9 @@ func (r SourceResult) Failed() bool {
 	}
 	return false
 }
+
+// ErrStopped is returned when an ingest ended early because Stop asked it to.
+var ErrStopped = errors.New("stopped before all files were loaded; the next run loads the rest")
 
 // Ingest fetches and loads every source (or one), each file in its own
 // transaction. One source failing does not stop the others.
@@ -155,6 +161,10 @@ func (s *Setup) Ingest(ctx context.Context, w *warehouse.Warehouse, opt IngestOp
 		}
 		prof, _ := s.Profiles.Get(src.Profile)
 		for _, p := range paths {
+			if opt.Stop != nil && opt.Stop() {
+				results = append(results, res)
+				return results, ErrStopped
+			}
 			if abs, err := filepath.Abs(p); err == nil {
 				p = abs // the files table keeps where the file was, wherever hitreflect ran
 			}

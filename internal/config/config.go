@@ -32,6 +32,9 @@ type Config struct {
 	Schools      []School     `yaml:"schools"`
 	Providers    []Provider   `yaml:"providers"`
 	Sources      []Source     `yaml:"sources"`
+	// Schedule is when hitreflect schedule runs the whole job (cron syntax);
+	// sources may add their own schedules for fetching and loading.
+	Schedule string `yaml:"schedule"`
 	// Profiles are the config's own file layouts, by name; built-in profiles
 	// (see pipeline/profile) are available without being listed here.
 	Profiles map[string]Profile `yaml:"profiles"`

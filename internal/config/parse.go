@@ -214,6 +214,9 @@ func (c *Config) applyDefaults() {
 	if c.Impact.OutcomeWindow == "" {
 		c.Impact.OutcomeWindow = "spring"
 	}
+	if c.Schedule == "" {
+		c.Schedule = "0 2 * * *" // every night at 02:00
+	}
 	for i := range c.Sources {
 		if c.Sources[i].LoadMode == "" {
 			c.Sources[i].LoadMode = "upsert"
@@ -294,6 +297,9 @@ func (c *Config) validate(l *Locator) Errors {
 	}
 	if c.Impact.BenchmarkPercentile < 0 || c.Impact.BenchmarkPercentile > 100 {
 		add(l.Errorf("impact.benchmark_percentile", "expected a percentile from 0 to 100"))
+	}
+	if _, err := cron.ParseStandard(c.Schedule); err != nil {
+		add(l.Errorf("schedule", "expected a cron schedule such as \"0 2 * * *\" (02:00 every night): %v", err))
 	}
 	if c.Privacy.MinCellSize < 1 {
 		add(l.Errorf("privacy.min_cell_size", "expected a whole number of students, 1 or more (default 10)"))

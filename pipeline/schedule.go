@@ -1,0 +1,215 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Scheduler runs the job on the config's schedules until stopped.
+type Scheduler struct {
+	setup   *Setup
+	log     *slog.Logger
+	version string
+	// stopping asks running jobs to end after the file in hand.
+	stopping atomic.Bool
+	cron     *cron.Cron
+	jobCtx   context.Context // cancelled on a second signal
+	mu       sync.Mutex
+	status   ScheduleStatus
+}
+
+// ScheduleStatus is written to <output>/schedule-status.json after every
+// job, for a person (or a monitoring check) to see when it last ran and
+// when it runs next.
+type ScheduleStatus struct {
+	PID     int         `json:"pid"`
+	Started time.Time   `json:"started"`
+	Jobs    []JobStatus `json:"jobs"`
+}
+
+// JobStatus is one scheduled job.
+type JobStatus struct {
+	Name       string    `json:"name"`
+	Schedule   string    `json:"schedule"`
+	LastStart  time.Time `json:"last_start,omitzero"`
+	LastFinish time.Time `json:"last_finish,omitzero"`
+	LastStatus string    `json:"last_status,omitempty"`
+	LastError  string    `json:"last_error,omitempty"`
+	Next       time.Time `json:"next"`
+	entry      cron.EntryID
+}
+
+// NewScheduler prepares the schedules: the whole job on the config's
+// schedule, and each source with its own schedule fetched and loaded on it.
+func NewScheduler(s *Setup, log *slog.Logger, version string) (*Scheduler, error) {
+	sc := &Scheduler{setup: s, log: log, version: version}
+	sc.cron = cron.New(cron.WithLogger(cronLogger{log}), cron.WithChain(cron.Recover(cronLogger{log}), cron.SkipIfStillRunning(cronLogger{log})))
+	sc.status = ScheduleStatus{PID: os.Getpid(), Started: time.Now()}
+	add := func(name, spec string, job func(ctx context.Context) error) error {
+		i := len(sc.status.Jobs)
+		sc.status.Jobs = append(sc.status.Jobs, JobStatus{Name: name, Schedule: spec})
+		id, err := sc.cron.AddFunc(spec, func() { sc.runJob(i, job) })
+		if err != nil {
+			return fmt.Errorf("schedule %s %q: %w", name, spec, err)
+		}
+		sc.status.Jobs[i].entry = id
+		return nil
+	}
+	if err := add("whole job", s.Config.Schedule, sc.wholeJob); err != nil {
+		return nil, err
+	}
+	for _, src := range s.Config.Sources {
+		if src.Schedule == "" {
+			continue
+		}
+		name := src.Name
+		if err := add("source "+name, src.Schedule, func(ctx context.Context) error { return sc.sourceJob(ctx, name) }); err != nil {
+			return nil, err
+		}
+	}
+	return sc, nil
+}
+
+// Run starts the schedules and blocks until ctx is done (a signal); then it
+// lets running jobs finish the file in hand, and returns. hard is closed on
+// a second signal: running jobs are stopped at once (their open file rolls
+// back, and the next run loads it).
+func (sc *Scheduler) Run(ctx context.Context, hard <-chan struct{}) error {
+	jobCtx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sc.jobCtx = jobCtx
+	sc.cron.Start()
+	sc.writeStatus()
+	sc.log.Info("schedule started", "jobs", len(sc.status.Jobs), "status_file", sc.statusPath())
+	<-ctx.Done()
+	sc.log.Info("stopping: finishing the file in hand")
+	sc.stopping.Store(true)
+	done := sc.cron.Stop() // no new jobs; done when running ones return
+	select {
+	case <-done.Done():
+	case <-hard:
+		sc.log.Warn("stopping now: the file in hand is rolled back and loads next time")
+		cancel()
+		<-done.Done()
+	}
+	sc.writeStatus()
+	sc.log.Info("schedule stopped")
+	return nil
+}
+
+func (sc *Scheduler) runJob(i int, job func(ctx context.Context) error) {
+	if sc.stopping.Load() {
+		return
+	}
+	sc.mu.Lock()
+	sc.status.Jobs[i].LastStart = time.Now()
+	name := sc.status.Jobs[i].Name
+	sc.mu.Unlock()
+	sc.writeStatus()
+	sc.log.Info("job started", "job", name)
+	err := job(sc.jobCtx)
+	sc.mu.Lock()
+	j := &sc.status.Jobs[i]
+	j.LastFinish, j.LastStatus, j.LastError = time.Now(), "ok", ""
+	if err != nil {
+		j.LastStatus, j.LastError = "failed", err.Error()
+		if errors.Is(err, ErrStopped) {
+			j.LastStatus = "stopped"
+		}
+	}
+	sc.mu.Unlock()
+	sc.writeStatus()
+	if err != nil {
+		sc.log.Error("job ended", "job", name, "error", err)
+		return
+	}
+	sc.log.Info("job ended", "job", name, "status", "ok")
+}
+
+// lockWait is how long a job waits for another hitreflect process (a
+// person's ingest, say) to finish with the warehouse.
+const lockWait = 2 * time.Hour
+
+// wholeJob is hitreflect run.
+func (sc *Scheduler) wholeJob(ctx context.Context) error {
+	lock, err := AcquireLock(sc.setup.Config.WarehousePath(), lockWait)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	w, err := sc.setup.OpenWarehouse(ctx)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	sum, err := sc.setup.Run(ctx, w, RunOptions{Ingest: IngestOptions{Stop: sc.stopping.Load}, Log: sc.log, Version: sc.version})
+	if err != nil {
+		return err
+	}
+	if sum.Status != "ok" {
+		return errors.New("the run failed: see its summary in " + filepath.Join(sc.setup.Config.OutputDir(), "runs"))
+	}
+	return nil
+}
+
+// sourceJob fetches and loads one source.
+func (sc *Scheduler) sourceJob(ctx context.Context, source string) error {
+	lock, err := AcquireLock(sc.setup.Config.WarehousePath(), lockWait)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	w, err := sc.setup.OpenWarehouse(ctx)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	results, err := sc.setup.Ingest(ctx, w, IngestOptions{Source: source, Stop: sc.stopping.Load})
+	for _, r := range results {
+		ss := summariseSource(r)
+		sc.log.Info("source", "source", ss.Source, "files", ss.Files, "loaded", ss.FilesNew, "rows_loaded", ss.RowsLoaded, "rows_rejected", ss.RowsRejected)
+		if r.Failed() && err == nil {
+			err = fmt.Errorf("source %s failed: %v", source, ss.Errors)
+		}
+	}
+	return err
+}
+
+func (sc *Scheduler) statusPath() string {
+	return filepath.Join(sc.setup.Config.OutputDir(), "schedule-status.json")
+}
+
+func (sc *Scheduler) writeStatus() {
+	sc.mu.Lock()
+	for i := range sc.status.Jobs {
+		sc.status.Jobs[i].Next = sc.cron.Entry(sc.status.Jobs[i].entry).Next
+	}
+	data, err := json.MarshalIndent(sc.status, "", "  ")
+	sc.mu.Unlock()
+	if err != nil {
+		return
+	}
+	_ = os.MkdirAll(filepath.Dir(sc.statusPath()), 0o700)
+	tmp := sc.statusPath() + ".tmp"
+	if os.WriteFile(tmp, append(data, '\n'), 0o600) == nil {
+		_ = os.Rename(tmp, sc.statusPath())
+	}
+}
+
+// cronLogger lets cron log through slog.
+type cronLogger struct{ log *slog.Logger }
+
+func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	l.log.Error("cron: "+msg, append(kv, "error", err)...)
+}
