@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hitreflect/hitreflect/pipeline"
+	"github.com/hitreflect/hitreflect/pipeline/job"
 )
 
 func (e *env) runCmd() *cobra.Command {
@@ -46,7 +47,7 @@ stops.`,
 				return err
 			}
 			defer w.Close()
-			sum, err := s.Run(e.ctx, w, pipeline.RunOptions{
+			sum, err := job.Run(e.ctx, s, w, job.RunOptions{
 				Ingest:  pipeline.IngestOptions{OnFile: e.progress(), OnStage: e.stageDisplay()},
 				Log:     e.logger(),
 				Version: Version,
@@ -78,7 +79,7 @@ func (e *env) logger() *slog.Logger {
 	return slog.New(slog.NewJSONHandler(e.stderr, nil))
 }
 
-func writeRunSummary(w io.Writer, sum *pipeline.RunSummary) {
+func writeRunSummary(w io.Writer, sum *job.RunSummary) {
 	fmt.Fprintf(w, "\nRun of %s: %s in %s\n", sum.Started.Format("2006-01-02 15:04"), sum.Status, sum.Finished.Sub(sum.Started).Round(100*time.Millisecond))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "source\tfiles\tloaded\talready loaded\trejected or failed\trows loaded\trows rejected\t")
@@ -93,7 +94,7 @@ func writeRunSummary(w io.Writer, sum *pipeline.RunSummary) {
 	}
 	for _, st := range []struct {
 		name string
-		s    pipeline.StageSummary
+		s    job.StageSummary
 	}{{"metrics", sum.Metrics}, {"research export", sum.Export}} {
 		switch {
 		case st.s.Error != "":

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hitreflect/hitreflect/pipeline"
+	"github.com/hitreflect/hitreflect/pipeline/job"
 )
 
 func (e *env) scheduleCmd() *cobra.Command {
@@ -31,7 +31,7 @@ loads on the next run. See docs/scheduling.md for systemd and cron.`,
 			if err != nil {
 				return err
 			}
-			sc, err := pipeline.NewScheduler(s, e.logger(), Version)
+			sc, err := job.NewScheduler(s, e.logger(), Version)
 			if err != nil {
 				return &exitError{ExitUsage, err}
 			}

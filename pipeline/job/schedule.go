@@ -1,4 +1,4 @@
-package pipeline
+package job
 
 import (
 	"context"
@@ -13,11 +13,13 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/hitreflect/hitreflect/pipeline"
 )
 
 // Scheduler runs the job on the config's schedules until stopped.
 type Scheduler struct {
-	setup   *Setup
+	setup   *pipeline.Setup
 	log     *slog.Logger
 	version string
 	// stopping asks running jobs to end after the file in hand.
@@ -51,7 +53,7 @@ type JobStatus struct {
 
 // NewScheduler prepares the schedules: the whole job on the config's
 // schedule, and each source with its own schedule fetched and loaded on it.
-func NewScheduler(s *Setup, log *slog.Logger, version string) (*Scheduler, error) {
+func NewScheduler(s *pipeline.Setup, log *slog.Logger, version string) (*Scheduler, error) {
 	sc := &Scheduler{setup: s, log: log, version: version}
 	sc.cron = cron.New(cron.WithLogger(cronLogger{log}), cron.WithChain(cron.Recover(cronLogger{log}), cron.SkipIfStillRunning(cronLogger{log})))
 	sc.status = ScheduleStatus{PID: os.Getpid(), Started: time.Now()}
@@ -123,7 +125,7 @@ func (sc *Scheduler) runJob(i int, job func(ctx context.Context) error) {
 	j.LastFinish, j.LastStatus, j.LastError = time.Now(), "ok", ""
 	if err != nil {
 		j.LastStatus, j.LastError = "failed", err.Error()
-		if errors.Is(err, ErrStopped) {
+		if errors.Is(err, pipeline.ErrStopped) {
 			j.LastStatus = "stopped"
 		}
 	}
@@ -142,7 +144,7 @@ const lockWait = 2 * time.Hour
 
 // wholeJob is hitreflect run.
 func (sc *Scheduler) wholeJob(ctx context.Context) error {
-	lock, err := AcquireLock(sc.setup.Config.WarehousePath(), lockWait)
+	lock, err := pipeline.AcquireLock(sc.setup.Config.WarehousePath(), lockWait)
 	if err != nil {
 		return err
 	}
@@ -152,7 +154,7 @@ func (sc *Scheduler) wholeJob(ctx context.Context) error {
 		return err
 	}
 	defer w.Close()
-	sum, err := sc.setup.Run(ctx, w, RunOptions{Ingest: IngestOptions{Stop: sc.stopping.Load}, Log: sc.log, Version: sc.version})
+	sum, err := Run(ctx, sc.setup, w, RunOptions{Ingest: pipeline.IngestOptions{Stop: sc.stopping.Load}, Log: sc.log, Version: sc.version})
 	if err != nil {
 		return err
 	}
@@ -164,7 +166,7 @@ func (sc *Scheduler) wholeJob(ctx context.Context) error {
 
 // sourceJob fetches and loads one source.
 func (sc *Scheduler) sourceJob(ctx context.Context, source string) error {
-	lock, err := AcquireLock(sc.setup.Config.WarehousePath(), lockWait)
+	lock, err := pipeline.AcquireLock(sc.setup.Config.WarehousePath(), lockWait)
 	if err != nil {
 		return err
 	}
@@ -174,7 +176,7 @@ func (sc *Scheduler) sourceJob(ctx context.Context, source string) error {
 		return err
 	}
 	defer w.Close()
-	results, err := sc.setup.Ingest(ctx, w, IngestOptions{Source: source, Stop: sc.stopping.Load})
+	results, err := sc.setup.Ingest(ctx, w, pipeline.IngestOptions{Source: source, Stop: sc.stopping.Load})
 	for _, r := range results {
 		ss := summariseSource(r)
 		sc.log.Info("source", "source", ss.Source, "files", ss.Files, "loaded", ss.FilesNew, "rows_loaded", ss.RowsLoaded, "rows_rejected", ss.RowsRejected)

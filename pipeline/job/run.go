@@ -1,4 +1,7 @@
-package pipeline
+// Package job runs the whole job: once (Run) or on its schedules
+// (Scheduler), fetching and loading every source, then the metrics and the
+// research export.
+package job
 
 import (
 	"context"
@@ -9,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/hitreflect/hitreflect/pipeline"
 	"github.com/hitreflect/hitreflect/pipeline/export"
 	"github.com/hitreflect/hitreflect/pipeline/ingest"
 	"github.com/hitreflect/hitreflect/pipeline/metrics"
@@ -49,7 +53,7 @@ type StageSummary struct {
 
 // RunOptions observe a run.
 type RunOptions struct {
-	Ingest  IngestOptions
+	Ingest  pipeline.IngestOptions
 	Log     *slog.Logger
 	Now     func() time.Time
 	Version string
@@ -58,7 +62,7 @@ type RunOptions struct {
 // Run does the whole job once: every source fetched and loaded, then the
 // metrics (CSV per family) and the research export where a pseudonym key is
 // set. A failing source does not stop the others; the run fails if any did.
-func (s *Setup) Run(ctx context.Context, w *warehouse.Warehouse, opt RunOptions) (*RunSummary, error) {
+func Run(ctx context.Context, s *pipeline.Setup, w *warehouse.Warehouse, opt RunOptions) (*RunSummary, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
@@ -86,22 +90,22 @@ func (s *Setup) Run(ctx context.Context, w *warehouse.Warehouse, opt RunOptions)
 		return sum, err
 	}
 	stamp := sum.Started.Format("20060102-150405")
-	sum.Metrics = s.runMetrics(ctx, w, filepath.Join(s.Config.OutputDir(), "metrics", stamp), opt.Now)
+	sum.Metrics = runMetrics(ctx, s, w, filepath.Join(s.Config.OutputDir(), "metrics", stamp), opt.Now)
 	log.Info("metrics", "output", sum.Metrics.Output, "error", sum.Metrics.Error)
-	sum.Export = s.runExport(ctx, w, filepath.Join(s.Config.OutputDir(), "exports", stamp), opt)
+	sum.Export = runExport(ctx, s, w, filepath.Join(s.Config.OutputDir(), "exports", stamp), opt)
 	log.Info("research export", "output", sum.Export.Output, "note", sum.Export.Note, "error", sum.Export.Error)
 	if sum.Metrics.Error != "" || sum.Export.Error != "" {
 		sum.Status = "failed"
 	}
 	sum.Finished = opt.Now()
-	if err := s.recordRun(ctx, w, sum); err != nil {
+	if err := recordRun(ctx, s, w, sum); err != nil {
 		return sum, err
 	}
 	log.Info("run finished", "status", sum.Status, "took", sum.Finished.Sub(sum.Started).Round(time.Millisecond).String())
 	return sum, nil
 }
 
-func summariseSource(r SourceResult) SourceSummary {
+func summariseSource(r pipeline.SourceResult) SourceSummary {
 	ss := SourceSummary{Source: r.Source, Files: len(r.Files)}
 	if r.Err != nil {
 		ss.Errors = append(ss.Errors, r.Err.Error())
@@ -124,7 +128,7 @@ func summariseSource(r SourceResult) SourceSummary {
 }
 
 // runMetrics writes every metric family, by school and provider, as CSV.
-func (s *Setup) runMetrics(ctx context.Context, w *warehouse.Warehouse, dir string, now func() time.Time) StageSummary {
+func runMetrics(ctx context.Context, s *pipeline.Setup, w *warehouse.Warehouse, dir string, now func() time.Time) StageSummary {
 	fail := func(err error) StageSummary { return StageSummary{Error: err.Error()} }
 	c, err := w.DB.Conn(ctx)
 	if err != nil {
@@ -165,7 +169,7 @@ func writeTableCSV(path string, t *metrics.Table) error {
 
 // runExport writes the research export when the pseudonym key is set; a
 // district that does not share data simply leaves the key unset.
-func (s *Setup) runExport(ctx context.Context, w *warehouse.Warehouse, dir string, opt RunOptions) StageSummary {
+func runExport(ctx context.Context, s *pipeline.Setup, w *warehouse.Warehouse, dir string, opt RunOptions) StageSummary {
 	if os.Getenv(s.Config.Privacy.PseudonymKeyEnv) == "" {
 		return StageSummary{Note: "skipped: no pseudonym key in " + s.Config.Privacy.PseudonymKeyEnv}
 	}
@@ -185,7 +189,7 @@ func (s *Setup) runExport(ctx context.Context, w *warehouse.Warehouse, dir strin
 }
 
 // recordRun writes the summary to <output>/runs/ and to the runs table.
-func (s *Setup) recordRun(ctx context.Context, w *warehouse.Warehouse, sum *RunSummary) error {
+func recordRun(ctx context.Context, s *pipeline.Setup, w *warehouse.Warehouse, sum *RunSummary) error {
 	data, err := json.MarshalIndent(sum, "", "  ")
 	if err != nil {
 		return err
