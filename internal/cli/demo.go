@@ -128,6 +128,9 @@ func (e *env) demoMetrics(s *pipeline.Setup, w *warehouse.Warehouse, out string)
 func (e *env) demoExport(s *pipeline.Setup, w *warehouse.Warehouse, out string) error {
 	p, err := export.KeyFromEnv(s.Config.Privacy.PseudonymKeyEnv)
 	note := ""
+	if err != nil && os.Getenv(s.Config.Privacy.PseudonymKeyEnv) != "" {
+		return err // a key was set but is not good enough: say so, do not replace it
+	}
 	if err != nil {
 		p, err = export.New([]byte("hitreflect demo key: synthetic data only"))
 		if err != nil {

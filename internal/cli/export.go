@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -46,6 +47,10 @@ No names, birth dates or free text are exported. See docs/research-export.md.`,
 			defer conn.Close()
 			start := time.Now()
 			m, err := export.Run(e.ctx, conn, s.Config, p, export.Options{OutDir: out, Year: year, Tables: names, Version: Version})
+			var ue *export.UsageError
+			if errors.As(err, &ue) {
+				return &exitError{ExitUsage, err}
+			}
 			if err != nil {
 				return err
 			}

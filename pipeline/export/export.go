@@ -24,6 +24,11 @@ import (
 	"github.com/hitreflect/hitreflect/queries"
 )
 
+// UsageError is an export asked for in a way it cannot be done (exit code 2).
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
 // Options choose what to export and where.
 type Options struct {
 	OutDir  string   // the export folder; must not exist, or be empty
@@ -72,6 +77,12 @@ func Run(ctx context.Context, c *sql.Conn, cfg *config.Config, p *Pseudonymizer,
 	if err := os.MkdirAll(parent, 0o700); err != nil {
 		return nil, fmt.Errorf("create %s: %w", parent, err)
 	}
+	// A run killed hard (no chance to clean up) leaves its working folder of
+	// record-level data: the next export of the same folder removes it.
+	stale, _ := filepath.Glob(filepath.Join(parent, "."+filepath.Base(opt.OutDir)+".partial-*"))
+	for _, d := range stale {
+		os.RemoveAll(d)
+	}
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(opt.OutDir)+".partial-")
 	if err != nil {
 		return nil, fmt.Errorf("create the export's working folder: %w", err)
@@ -101,13 +112,14 @@ func Run(ctx context.Context, c *sql.Conn, cfg *config.Config, p *Pseudonymizer,
 	}
 	m := &Manifest{CreatedAt: opt.Now().UTC(), Version: opt.Version, KeyFingerprint: p.Fingerprint(),
 		District: cfg.District, SchoolYear: opt.Year}
+	m.Files = []ManifestFile{}
 	for _, t := range tables {
-		m.Tables = append(m.Tables, t.Name)
 		if t.Name == "students" || t.Name == "student_year" {
 			if opt.Year != "" && opt.Year != cfg.SchoolYear {
 				continue // known for the config's school year only
 			}
 		}
+		m.Tables = append(m.Tables, t.Name)
 		if err := copyTable(ctx, c, qs[t.Query], filepath.Join(tmp, t.Name), cfg, opt.Year, schoolYear); err != nil {
 			return nil, fmt.Errorf("export %s: %w", t.Name, err)
 		}
@@ -143,7 +155,7 @@ func choose(names []string) ([]Table, error) {
 			for _, t := range Tables {
 				all = append(all, t.Name)
 			}
-			return nil, fmt.Errorf("no export table %q (tables: %s)", n, strings.Join(all, ", "))
+			return nil, &UsageError{fmt.Sprintf("no export table %q (tables: %s)", n, strings.Join(all, ", "))}
 		}
 		out = append(out, t)
 	}
@@ -153,7 +165,7 @@ func choose(names []string) ([]Table, error) {
 // checkTarget refuses to write over anything.
 func checkTarget(dir string) error {
 	if dir == "" {
-		return errors.New("the export needs a folder to write to (--out DIR)")
+		return &UsageError{"the export needs a folder to write to (--out DIR)"}
 	}
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -163,7 +175,7 @@ func checkTarget(dir string) error {
 		return fmt.Errorf("look at %s: %w", dir, err)
 	}
 	if len(entries) > 0 {
-		return fmt.Errorf("%s is not empty: an export is written to a new or empty folder, never over another", dir)
+		return &UsageError{fmt.Sprintf("%s is not empty: an export is written to a new or empty folder, never over another", dir)}
 	}
 	return nil
 }

@@ -226,6 +226,10 @@ func TestNoKeyNoExport(t *testing.T) {
 	if _, err := KeyFromEnv("HITREFLECT_TEST_KEY"); err == nil || !strings.Contains(err.Error(), "at least 16") {
 		t.Errorf("short key: %v", err)
 	}
+	t.Setenv("HITREFLECT_TEST_KEY", "aaaaaaaaaaaaaaaaaaaa")
+	if _, err := KeyFromEnv("HITREFLECT_TEST_KEY"); err == nil || !strings.Contains(err.Error(), "too easy to guess") {
+		t.Errorf("weak key: %v", err)
+	}
 }
 
 // An export stopped part-way leaves neither the export nor its working folder.
@@ -245,6 +249,17 @@ func TestInterruptedExportLeavesNothing(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 0 {
 		t.Errorf("left behind: %v", entries)
+	}
+	// A working folder left by a hard kill is removed by the next export.
+	stale := filepath.Join(dir, ".export.partial-123")
+	os.MkdirAll(stale, 0o700)
+	c3, _ := w.DB.Conn(context.Background())
+	defer c3.Close()
+	if _, err := Run(t.Context(), c3, s.Config, p, Options{OutDir: out}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Errorf("the stale working folder is still there")
 	}
 	// And it refuses to write over an earlier export.
 	os.MkdirAll(filepath.Join(out, "old"), 0o700)

@@ -5,6 +5,7 @@ package export
 
 import (
 	"crypto/hmac"
+	"crypto/pbkdf2"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -34,7 +35,19 @@ func KeyFromEnv(name string) (*Pseudonymizer, error) {
 	if len(key) < MinKeyLength {
 		return nil, fmt.Errorf("the pseudonym key in %s is %d characters long; use at least %d", name, len(key), MinKeyLength)
 	}
+	if distinct(key) < 8 {
+		return nil, fmt.Errorf("the pseudonym key in %s is too easy to guess (it uses %d different characters); "+
+			"use a random one, e.g. from: openssl rand -base64 32", name, distinct(key))
+	}
 	return &Pseudonymizer{key: []byte(key)}, nil
+}
+
+func distinct(s string) int {
+	seen := map[rune]bool{}
+	for _, r := range s {
+		seen[r] = true
+	}
+	return len(seen)
 }
 
 // New makes a Pseudonymizer from a key (tests).
@@ -62,8 +75,13 @@ func (p *Pseudonymizer) ID(kind, id string) string {
 }
 
 // Fingerprint names the key without revealing it: two exports with the same
-// fingerprint link.
+// fingerprint link. It is derived slowly (PBKDF2, 600,000 rounds), so that
+// the fingerprint, which travels with every export, does not let anyone
+// test guessed keys quickly.
 func (p *Pseudonymizer) Fingerprint() string {
-	h := sha256.Sum256(append([]byte("hitreflect pseudonym key fingerprint\x00"), p.key...))
-	return hex.EncodeToString(h[:])[:16]
+	k, err := pbkdf2.Key(sha256.New, string(p.key), []byte("hitreflect pseudonym key fingerprint"), 600_000, 8)
+	if err != nil {
+		return "unknown"
+	}
+	return hex.EncodeToString(k)
 }

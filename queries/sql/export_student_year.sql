@@ -1,8 +1,8 @@
--- Research export: one row per student, subject and school year: dosage as
--- docs/metrics.md defines it (sessions, minutes, active instructional weeks,
--- hours band, providers) and the scores of the impact analysis table
--- (baseline, outcome, z-scores, tutored). Uses the metrics set-up
--- (session_facts, instructional_weeks, analysis_sample).
+-- Research export: one row per student, subject and school year: dosage
+-- (sessions, minutes, active instructional weeks, hours band, providers) and
+-- the scores of the impact analysis table (baseline, outcome, z-scores, the
+-- impact group). Uses the metrics set-up (session_facts,
+-- instructional_weeks, analysis_sample); the year is July 1 to June 30.
 WITH dosage AS (
     SELECT student_id, subject,
            count(*)                                                          AS sessions_scheduled,
@@ -22,9 +22,11 @@ weeks AS (
     GROUP BY ALL
 ),
 scores AS (
-    -- one assessment per student and subject: the one with most students
-    SELECT * FROM analysis_sample
-    QUALIFY row_number() OVER (PARTITION BY student_id, subject ORDER BY assessment) = 1
+    -- one assessment per subject: the one with most students in the sample
+    SELECT a.* FROM analysis_sample a
+    JOIN (SELECT subject, arg_max(assessment, n) AS assessment
+          FROM (SELECT subject, assessment, count(*) AS n FROM analysis_sample GROUP BY ALL)
+          GROUP BY subject) m USING (subject, assessment)
 ),
 keys AS (
     SELECT student_id, subject FROM dosage UNION SELECT student_id, subject FROM scores
@@ -45,11 +47,13 @@ SELECT
          WHEN d.minutes_attended / 60 <= 30 THEN '(20,30]'
          ELSE '>30' END                              AS dosage_band,
     d.providers,
+    s.assessment,
     s.baseline_score,
     s.outcome_score,
     s.z_baseline,
     s.z_outcome,
-    CASE WHEN s."group" = 'tutored' THEN true WHEN s."group" IS NOT NULL THEN false END AS tutored,
+    CASE WHEN s."group" = 'tutored' THEN true WHEN s."group" = 'comparison' THEN false END AS tutored,
+    s."group"                                       AS impact_group,
     $school_year                                    AS school_year
 FROM keys u
 JOIN student_keys k ON k.student_id = u.student_id
