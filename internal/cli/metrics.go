@@ -220,7 +220,7 @@ func writeEstimates(w io.Writer, t *metrics.Table) {
 		return -1
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "subject\tmodel\tterm\teffect (SD) [95% interval]\ttutored\tcomparison\tbaseline\tnote")
+	fmt.Fprintln(tw, "subject\tassessment\tmodel\tterm\teffect (SD) [95% interval]\ttutored\tcomparison\tbaseline\tnote")
 	for _, row := range t.Rows {
 		v := row.Values
 		effect := "–"
@@ -228,13 +228,13 @@ func writeEstimates(w io.Writer, t *metrics.Table) {
 		case row.Suppressed != "":
 			effect = "withheld: " + row.Suppressed
 		case v[col("estimate")] != nil:
-			effect = fmt.Sprintf("%+.2f [%+.2f, %+.2f]", v[col("estimate")], v[col("ci_low")], v[col("ci_high")])
+			effect = fmt.Sprintf("%+.2f [%+.2f, %+.2f]", noNegZero(v[col("estimate")]), noNegZero(v[col("ci_low")]), noNegZero(v[col("ci_high")]))
 		}
 		note := ""
 		if n, ok := v[col("note")].(string); ok {
 			note = n
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v[col("subject")], v[col("model")], v[col("term")], effect,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v[col("subject")], v[col("assessment")], v[col("model")], v[col("term")], effect,
 			cell("n", v[col("n_tutored")], false, true), cell("n", v[col("n_comparison")], false, true),
 			cell("x", v[col("baseline_equivalence")], false, true), note)
 	}
@@ -243,4 +243,13 @@ func writeEstimates(w io.Writer, t *metrics.Table) {
 		fmt.Fprintln(w, t.Note)
 	}
 	fmt.Fprintln(w)
+}
+
+// noNegZero rounds away the -0.00 a tiny negative number prints as.
+func noNegZero(v any) float64 {
+	f, _ := v.(float64)
+	if math.Abs(f) < 0.005 {
+		return 0
+	}
+	return f
 }

@@ -55,6 +55,10 @@ func (r *Runner) cost(ctx context.Context, opt Options) (*Table, error) {
 			"students_meeting_target", "total_cost", "cost_per_student_served", "cost_per_hour_attended", "cost_per_student_meeting_target"}}
 	var totalCost float64
 	var totalRow []any
+	// The total's unit costs count the groups that have a price: a provider
+	// without a contract would lower them with students that cost nothing here.
+	var pricedServed, pricedHours, pricedDelivered, pricedMeeting float64
+	anyUnpriced := false
 	for _, row := range e.Rows {
 		if row.Total {
 			totalRow = row.Values
@@ -73,11 +77,23 @@ func (r *Runner) cost(ctx context.Context, opt Options) (*Table, error) {
 			total := c.cost(asFloat(row.Values[served]), asFloat(row.Values[delivered]), asFloat(row.Values[hours]), providerHours[p])
 			totalCost += total
 			fillCost(out.Values, total)
+			pricedServed += asFloat(row.Values[served])
+			pricedHours += asFloat(row.Values[hours])
+			pricedDelivered += asFloat(row.Values[delivered])
+			pricedMeeting += asFloat(row.Values[meeting])
+		} else {
+			anyUnpriced = true
 		}
 		t.Rows = append(t.Rows, out)
 	}
 	if totalRow != nil {
 		out := Row{Total: true, Values: []any{nil, nil, nil, totalRow[served], totalRow[hours], totalRow[delivered], totalRow[meeting], nil, nil, nil, nil}}
+		if anyUnpriced {
+			// Students of several providers are counted once in the total
+			// row; with a provider unpriced, the priced groups' sums serve.
+			out.Values[3], out.Values[4], out.Values[5], out.Values[6] = pricedServed, pricedHours, pricedDelivered, pricedMeeting
+			t.Note = strings.TrimSpace(t.Note + " The total counts only the providers with a contract in the config.")
+		}
 		fillCost(out.Values, totalCost)
 		t.Rows = append(t.Rows, out)
 	}

@@ -46,6 +46,9 @@ func (r *Runner) impactTable(ctx context.Context, opt Options) (*Table, error) {
 			ignored = append(ignored, d)
 		}
 	}
+	if opt.Period != "" && opt.Period != "year" {
+		ignored = append(ignored, "--period "+opt.Period+" (the models compare the year's baseline and outcome tests)")
+	}
 	if n := cutNote("impact", "subject (district-wide estimates)", ignored); n != "" {
 		t.Note += " " + n + "."
 	}

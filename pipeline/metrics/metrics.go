@@ -93,6 +93,9 @@ func ignoredCuts(family string, opt Options) string {
 			}
 		}
 	}
+	if family == "quality" && opt.Period != "" && opt.Period != "year" {
+		ignored = append(ignored, "--period for the file counts (files are counted for all time)")
+	}
 	if family == "growth" && opt.Period != "" && opt.Period != "year" {
 		// growth's rows are the year's, whatever the period
 		ignored = append(ignored, "--period "+opt.Period+" (growth compares the year's baseline and outcome tests)")
@@ -422,7 +425,7 @@ func suppressPart(t *Table, idx []int, min int, small string, withheld func(int,
 		if tooSmall {
 			withheld(i, small)
 			hidden = append(hidden, i)
-		} else {
+		} else if row.N > 0 { // withholding a row of no students protects nothing
 			shown = append(shown, i)
 		}
 	}
