@@ -1,6 +1,11 @@
-// Package connectors fetches source files: from a local landing folder, and
-// (later) SFTP and HTTPS. A Registry maps the config's connector type to a
-// factory that validates its settings up front.
+// Package connectors fetches source files: from a local landing folder, an
+// SFTP server or an HTTPS endpoint. A Registry maps the config's connector
+// type to a factory that validates its settings up front.
+//
+// Remote connectors download into the staging folder the pipeline gives
+// Fetch, through Staging: each file is written under a temporary name and
+// renamed to its final, sanitised name only once complete, so a half
+// transferred file is never returned.
 package connectors
 
 import (
@@ -15,7 +20,26 @@ type Connector interface {
 	// Fetch returns the paths of the files on local disk, in the order they
 	// should load. Remote connectors download into dstDir; the local one
 	// returns paths in its own folder.
+	//
+	// Fetch never returns a partial file. On error it returns no paths; when
+	// ctx is cancelled the error is ctx.Err() (possibly wrapped).
 	Fetch(ctx context.Context, dstDir string) ([]string, error)
+}
+
+// Archiver is implemented by connectors that act on a file once the pipeline
+// has loaded it: SFTP moves the remote file to its archive folder (setting
+// archive_to), HTTPS remembers the URL's ETag, Last-Modified and content
+// hash so unchanged content is not downloaded again.
+//
+// The pipeline calls Archive with a path the last Fetch returned, after that
+// file loaded (or was found loaded before), and not after a failed or
+// rejected load or a dry run. A connector with nothing to do (sftp without
+// archive_to) returns nil; otherwise a path it did not return is an error.
+// An Archive error means the file stays where it was and comes again on the
+// next fetch (where the content hash in the warehouse's files table keeps it
+// from loading twice); it does not undo the load.
+type Archiver interface {
+	Archive(ctx context.Context, localPath string) error
 }
 
 // Factory builds a connector from the config's connector settings; baseDir is

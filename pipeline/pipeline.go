@@ -151,8 +151,14 @@ func (s *Setup) Ingest(ctx context.Context, w *warehouse.Warehouse, opt IngestOp
 		}
 		res := SourceResult{Source: src.Name}
 		paths := opt.Paths
+		fetcher := s.Connectors[src.Name]
 		if len(paths) == 0 {
-			paths, err = s.Connectors[src.Name].Fetch(ctx, tempDir)
+			// Each source downloads into a folder of its own.
+			staging := filepath.Join(tempDir, "sources", src.Name)
+			if err := os.MkdirAll(staging, 0o700); err != nil {
+				return results, fmt.Errorf("create staging folder: %w", err)
+			}
+			paths, err = fetcher.Fetch(ctx, staging)
 			if err != nil {
 				res.Err = fmt.Errorf("fetch %s: %w", src.Name, err)
 				results = append(results, res)
@@ -189,6 +195,15 @@ func (s *Setup) Ingest(ctx context.Context, w *warehouse.Warehouse, opt IngestOp
 				r = &ingest.Result{Path: p, Status: ingest.StatusFailed, Message: err.Error()}
 			}
 			res.Files = append(res.Files, r)
+			// A file in the warehouse (now or before) may leave the source:
+			// an SFTP folder moves it to its archive, HTTPS remembers it.
+			if a, ok := fetcher.(connectors.Archiver); ok && !opt.DryRun && len(opt.Paths) == 0 &&
+				(r.Status == ingest.StatusLoaded || r.Status == ingest.StatusSeen) {
+				if err := a.Archive(ctx, p); err != nil {
+					r.Notes = append(r.Notes, "loaded, but not archived at the source: "+err.Error())
+					res.Err = errors.Join(res.Err, fmt.Errorf("archive %s: %w", filepath.Base(p), err))
+				}
+			}
 			if opt.OnFile != nil {
 				opt.OnFile(src.Name, p, r)
 			}

@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"time"
 
 	"github.com/hitreflect/hitreflect/connectors"
 )
@@ -18,12 +19,20 @@ import (
 type Connector struct {
 	dir     string
 	pattern string
+	stable  time.Duration
 	fsys    fs.FS
+	now     func() time.Time
+	sleep   func(ctx context.Context, d time.Duration) error
 }
 
-// New builds a local connector from {path, pattern}.
+// New builds a local connector from {path, pattern, stable_for}.
+//
+// stable_for (seconds, default 0: off) skips files still being written: a
+// file modified less than that long ago is looked at again once it is that
+// old, and left for the next run if its size or modification time changed
+// in between.
 func New(settings map[string]any, baseDir string) (connectors.Connector, error) {
-	if err := connectors.Known(settings, "path", "pattern"); err != nil {
+	if err := connectors.Known(settings, "path", "pattern", "stable_for"); err != nil {
 		return nil, err
 	}
 	dir, err := connectors.String(settings, "path", true)
@@ -40,15 +49,27 @@ func New(settings map[string]any, baseDir string) (connectors.Connector, error) 
 	if _, err := path.Match(pattern, "x"); err != nil {
 		return nil, &connectors.SettingError{Key: "pattern", Msg: fmt.Sprintf("%q is not a valid file pattern", pattern)}
 	}
+	secs, _, err := connectors.Number(settings, "stable_for")
+	if err != nil {
+		return nil, err
+	}
+	if secs < 0 || secs > 3600 {
+		return nil, &connectors.SettingError{Key: "stable_for", Msg: fmt.Sprintf("expected seconds between 0 and 3600, got %v", settings["stable_for"])}
+	}
+	stable := time.Duration(secs * float64(time.Second))
 	if !filepath.IsAbs(dir) {
 		dir = filepath.Join(baseDir, dir)
 	}
-	return &Connector{dir: dir, pattern: pattern, fsys: os.DirFS(dir)}, nil
+	return &Connector{dir: dir, pattern: pattern, stable: stable, fsys: os.DirFS(dir), now: time.Now, sleep: sleep}, nil
 }
 
 // Fetch returns the matching files, oldest name first (exports are usually
-// named by date, so they load in order).
+// named by date, so they load in order). The files stay where they are;
+// dstDir is not used.
 func (c *Connector) Fetch(ctx context.Context, _ string) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	entries, err := fs.ReadDir(c.fsys, ".")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("landing folder %s does not exist", c.dir)
@@ -56,7 +77,7 @@ func (c *Connector) Fetch(ctx context.Context, _ string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list landing folder %s: %w", c.dir, err)
 	}
-	var out []string
+	var names []string
 	for _, e := range entries {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -65,9 +86,71 @@ func (c *Connector) Fetch(ctx context.Context, _ string) ([]string, error) {
 			continue
 		}
 		if ok, _ := path.Match(c.pattern, e.Name()); ok {
-			out = append(out, filepath.Join(c.dir, e.Name()))
+			names = append(names, e.Name())
 		}
 	}
-	sort.Strings(out)
+	sort.Strings(names)
+	if c.stable > 0 {
+		if names, err = c.settled(ctx, names); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = filepath.Join(c.dir, n)
+	}
 	return out, nil
+}
+
+// settled drops the files still being written: those modified within the
+// last stable_for are looked at again once that long has passed, and kept
+// only if their size and modification time did not change.
+func (c *Connector) settled(ctx context.Context, names []string) ([]string, error) {
+	type seen struct {
+		size int64
+		mod  time.Time
+	}
+	first := map[string]seen{}
+	var youngest time.Time
+	for _, n := range names {
+		st, err := fs.Stat(c.fsys, n)
+		if err != nil {
+			continue // gone since the listing
+		}
+		first[n] = seen{st.Size(), st.ModTime()}
+		if st.ModTime().After(youngest) {
+			youngest = st.ModTime()
+		}
+	}
+	wait := youngest.Add(c.stable).Sub(c.now())
+	if wait <= 0 {
+		return names, nil // everything is old enough
+	}
+	if err := c.sleep(ctx, min(wait, c.stable)); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, n := range names {
+		was, ok := first[n]
+		if !ok {
+			continue
+		}
+		st, err := fs.Stat(c.fsys, n)
+		if err != nil || st.Size() != was.size || !st.ModTime().Equal(was.mod) {
+			continue // still being written: the next run takes it
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

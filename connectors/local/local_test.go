@@ -7,6 +7,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/hitreflect/hitreflect/connectors"
+	"github.com/hitreflect/hitreflect/connectors/connectortest"
 )
 
 func TestFetchListsMatchingFilesInOrder(t *testing.T) {
@@ -34,6 +38,8 @@ func TestSettingsAreCheckedUpFront(t *testing.T) {
 		"path: expected a value":                   {"type": "local"},
 		`pattern: "[" is not a valid file pattern`: {"type": "local", "path": "x", "pattern": "["},
 		"patern: unknown setting":                  {"type": "local", "path": "x", "patern": "*.csv"},
+		"stable_for: expected seconds":             {"type": "local", "path": "x", "stable_for": -1},
+		"stable_for: expected a number":            {"type": "local", "path": "x", "stable_for": "5s"},
 	}
 	for want, settings := range cases {
 		if _, err := New(settings, "/"); err == nil || !strings.Contains(err.Error(), want) {
@@ -43,5 +49,68 @@ func TestSettingsAreCheckedUpFront(t *testing.T) {
 	c, _ := New(map[string]any{"type": "local", "path": "/nowhere/at/all"}, "/")
 	if _, err := c.Fetch(context.Background(), ""); err == nil || !strings.Contains(err.Error(), "landing folder /nowhere/at/all does not exist") {
 		t.Errorf("missing folder: %v", err)
+	}
+}
+
+func TestConformance(t *testing.T) {
+	connectortest.RunInPlace(t, func(t *testing.T, files map[string][]byte) connectors.Connector {
+		dir := t.TempDir()
+		for name, b := range files {
+			if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c, err := New(map[string]any{"type": "local", "path": dir}, "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	})
+}
+
+func TestFilesStillBeingWrittenWaitForTheNextRun(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	growing, done, old := filepath.Join(dir, "growing.csv"), filepath.Join(dir, "done.csv"), filepath.Join(dir, "old.csv")
+	for _, p := range []string{growing, done, old} {
+		if err := os.WriteFile(p, []byte("id\n1\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	past := time.Now().Add(-time.Hour)
+	os.Chtimes(old, past, past)
+	c, err := New(map[string]any{"type": "local", "path": dir, "stable_for": 5}, "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc := c.(*Connector)
+	var waited time.Duration
+	lc.sleep = func(_ context.Context, d time.Duration) error {
+		waited = d
+		// The provider's upload is still going while hitreflect waits.
+		f, err := os.OpenFile(growing, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = f.WriteString("2\n")
+		return err
+	}
+	got, err := c.Fetch(t.Context(), "")
+	if want := []string{done, old}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("fetch %v (%v), want %v: the growing file waits for the next run", got, err, want)
+	}
+	if waited <= 0 || waited > 5*time.Second {
+		t.Errorf("waited %v, want up to stable_for", waited)
+	}
+
+	// Once nothing was written for stable_for, every file loads, with no wait.
+	for _, p := range []string{growing, done} {
+		os.Chtimes(p, past, past)
+	}
+	waited = 0
+	got, err = c.Fetch(t.Context(), "")
+	if want := []string{done, growing, old}; err != nil || !slices.Equal(got, want) || waited != 0 {
+		t.Errorf("fetch %v (%v, waited %v), want %v", got, err, waited, want)
 	}
 }
