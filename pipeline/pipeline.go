@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 
 	"github.com/hitreflect/hitreflect/connectors"
 	"github.com/hitreflect/hitreflect/internal/config"
@@ -142,7 +143,7 @@ func (s *Setup) Ingest(ctx context.Context, w *warehouse.Warehouse, opt IngestOp
 	defer os.RemoveAll(tempDir)
 
 	var results []SourceResult
-	for _, src := range s.Config.Sources {
+	for _, src := range loadOrder(s.Config.Sources) {
 		if opt.Source != "" && src.Name != opt.Source {
 			continue
 		}
@@ -257,4 +258,14 @@ func nullable(s string) any {
 		return nil
 	}
 	return s
+}
+
+// loadOrder puts rosters first, then assessments, then sessions (keeping the
+// config's order within each kind): a student's roster record should be in
+// place before their tests and sessions name them.
+func loadOrder(sources []config.Source) []config.Source {
+	rank := map[string]int{"roster": 0, "assessments": 1, "sessions": 2}
+	out := append([]config.Source(nil), sources...)
+	sort.SliceStable(out, func(i, j int) bool { return rank[out[i].Kind] < rank[out[j].Kind] })
+	return out
 }
