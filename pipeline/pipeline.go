@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"time"
 
 	"github.com/hitreflect/hitreflect/connectors"
 	"github.com/hitreflect/hitreflect/internal/config"
@@ -71,6 +72,22 @@ func Prepare(path string, reg *connectors.Registry) (*Setup, error) {
 		return nil, errs
 	}
 	return s, nil
+}
+
+// OpenLocked takes the warehouse's lock (waiting up to wait for another
+// hitreflect process) and opens it, for work that loads into it; done
+// closes the warehouse and gives the lock up.
+func (s *Setup) OpenLocked(ctx context.Context, wait time.Duration) (w *warehouse.Warehouse, done func(), err error) {
+	lock, err := AcquireLock(s.Config.WarehousePath(), wait)
+	if err != nil {
+		return nil, nil, err
+	}
+	w, err = s.OpenWarehouse(ctx)
+	if err != nil {
+		lock.Release()
+		return nil, nil, err
+	}
+	return w, func() { w.Close(); lock.Release() }, nil
 }
 
 // OpenWarehouse opens the config's warehouse.

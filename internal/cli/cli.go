@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -140,6 +141,16 @@ func (e *env) open(cfgPath string) (*pipeline.Setup, *warehouse.Warehouse, error
 		return nil, nil, err
 	}
 	return s, w, nil
+}
+
+// openLocked opens the warehouse for loading, under its lock; another
+// process holding it is a failure to report (exit 1), not a crash.
+func (e *env) openLocked(s *pipeline.Setup, wait time.Duration) (*warehouse.Warehouse, func(), error) {
+	w, done, err := s.OpenLocked(e.ctx, wait)
+	if errors.Is(err, pipeline.ErrLocked) {
+		return nil, nil, &exitError{ExitFailed, err}
+	}
+	return w, done, err
 }
 
 // isTerminal says whether w is a terminal a progress display can draw on.

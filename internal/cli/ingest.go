@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -32,23 +31,15 @@ not loaded again. Naming files (with --source) loads those instead of fetching.`
 			if err != nil {
 				return err
 			}
-			lock, err := pipeline.AcquireLock(s.Config.WarehousePath(), 0)
-			if errors.Is(err, pipeline.ErrLocked) {
-				return &exitError{ExitFailed, err}
-			}
+			w, done, err := e.openLocked(s, 0)
 			if err != nil {
 				return err
 			}
-			defer lock.Release()
-			w, err := s.OpenWarehouse(e.ctx)
-			if err != nil {
-				return err
-			}
+			defer done()
 			if err := knownSource(s, source); err != nil {
 				w.Close()
 				return err
 			}
-			defer w.Close()
 			results, err := s.Ingest(e.ctx, w, pipeline.IngestOptions{Source: source, Paths: args, OnFile: e.progress(), OnStage: e.stageDisplay()})
 			e.clearProgress()
 			if err != nil {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -34,19 +33,11 @@ stops.`,
 			if err != nil {
 				return err
 			}
-			lock, err := pipeline.AcquireLock(s.Config.WarehousePath(), wait)
-			if errors.Is(err, pipeline.ErrLocked) {
-				return &exitError{ExitFailed, err}
-			}
+			w, done, err := e.openLocked(s, wait)
 			if err != nil {
 				return err
 			}
-			defer lock.Release()
-			w, err := s.OpenWarehouse(e.ctx)
-			if err != nil {
-				return err
-			}
-			defer w.Close()
+			defer done()
 			sum, err := job.Run(e.ctx, s, w, job.RunOptions{
 				Ingest:  pipeline.IngestOptions{OnFile: e.progress(), OnStage: e.stageDisplay()},
 				Log:     e.logger(),

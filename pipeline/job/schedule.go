@@ -144,16 +144,11 @@ const lockWait = 2 * time.Hour
 
 // wholeJob is hitreflect run.
 func (sc *Scheduler) wholeJob(ctx context.Context) error {
-	lock, err := pipeline.AcquireLock(sc.setup.Config.WarehousePath(), lockWait)
+	w, done, err := sc.setup.OpenLocked(ctx, lockWait)
 	if err != nil {
 		return err
 	}
-	defer lock.Release()
-	w, err := sc.setup.OpenWarehouse(ctx)
-	if err != nil {
-		return err
-	}
-	defer w.Close()
+	defer done()
 	sum, err := Run(ctx, sc.setup, w, RunOptions{Ingest: pipeline.IngestOptions{Stop: sc.stopping.Load}, Log: sc.log, Version: sc.version})
 	if err != nil {
 		return err
@@ -166,16 +161,11 @@ func (sc *Scheduler) wholeJob(ctx context.Context) error {
 
 // sourceJob fetches and loads one source.
 func (sc *Scheduler) sourceJob(ctx context.Context, source string) error {
-	lock, err := pipeline.AcquireLock(sc.setup.Config.WarehousePath(), lockWait)
+	w, done, err := sc.setup.OpenLocked(ctx, lockWait)
 	if err != nil {
 		return err
 	}
-	defer lock.Release()
-	w, err := sc.setup.OpenWarehouse(ctx)
-	if err != nil {
-		return err
-	}
-	defer w.Close()
+	defer done()
 	results, err := sc.setup.Ingest(ctx, w, pipeline.IngestOptions{Source: source, Stop: sc.stopping.Load})
 	for _, r := range results {
 		ss := summariseSource(r)
