@@ -1,17 +1,18 @@
 package pipeline
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 )
 
 // Lock keeps two hitreflect processes from loading into one warehouse at
-// once: an exclusive flock on a file beside the warehouse. The kernel
-// releases it when the process dies, so a crash leaves no stale lock.
+// once: an exclusive lock on a file beside the warehouse (flock on Unix,
+// LockFileEx on Windows). The system releases it when the process dies, so
+// a crash leaves no stale lock.
 type Lock struct{ f *os.File }
 
 // ErrLocked is returned when another process holds the lock and the caller
@@ -19,8 +20,9 @@ type Lock struct{ f *os.File }
 var ErrLocked = errors.New("another hitreflect process is working on this warehouse")
 
 // AcquireLock takes the lock of the warehouse at path, waiting up to wait
-// (0: not at all). The lock file names the holder, for the message.
-func AcquireLock(path string, wait time.Duration) (*Lock, error) {
+// (0: not at all) unless ctx ends first; waiting says so once through
+// waiting (when not nil). The lock file names the holder, for the message.
+func AcquireLock(ctx context.Context, path string, wait time.Duration, waiting func(holder string)) (*Lock, error) {
 	lockPath := path + ".lock"
 	// The first run of a new district comes before its warehouse folder.
 	if err := os.MkdirAll(filepath.Dir(lockPath), 0o700); err != nil {
@@ -31,21 +33,31 @@ func AcquireLock(path string, wait time.Duration) (*Lock, error) {
 		return nil, fmt.Errorf("open lock %s: %w", lockPath, err)
 	}
 	deadline := time.Now().Add(wait)
+	told := false
 	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
+		held, err := tryLock(f)
+		if err != nil {
 			f.Close()
 			return nil, fmt.Errorf("lock %s: %w", lockPath, err)
 		}
+		if held {
+			break
+		}
+		holder, _ := os.ReadFile(lockPath)
 		if time.Now().After(deadline) {
-			holder, _ := os.ReadFile(lockPath)
 			f.Close()
 			return nil, fmt.Errorf("%w (%s): it holds %s; try again when it is done", ErrLocked, string(holder), lockPath)
 		}
-		time.Sleep(200 * time.Millisecond)
+		if !told && waiting != nil {
+			waiting(string(holder))
+			told = true
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 	_ = f.Truncate(0)
 	_, _ = f.WriteAt([]byte(fmt.Sprintf("process %d since %s", os.Getpid(), time.Now().Format("2006-01-02 15:04:05"))), 0)
@@ -58,7 +70,7 @@ func (l *Lock) Release() error {
 		return nil
 	}
 	_ = l.f.Truncate(0)
-	err := syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
+	err := unlock(l.f)
 	l.f.Close()
 	l.f = nil
 	return err

@@ -77,8 +77,8 @@ func Prepare(path string, reg *connectors.Registry) (*Setup, error) {
 // OpenLocked takes the warehouse's lock (waiting up to wait for another
 // hitreflect process) and opens it, for work that loads into it; done
 // closes the warehouse and gives the lock up.
-func (s *Setup) OpenLocked(ctx context.Context, wait time.Duration) (w *warehouse.Warehouse, done func(), err error) {
-	lock, err := AcquireLock(s.Config.WarehousePath(), wait)
+func (s *Setup) OpenLocked(ctx context.Context, wait time.Duration, waiting func(holder string)) (w *warehouse.Warehouse, done func(), err error) {
+	lock, err := AcquireLock(ctx, s.Config.WarehousePath(), wait, waiting)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -146,7 +146,9 @@ func (e *env) open(cfgPath string) (*pipeline.Setup, *warehouse.Warehouse, error
 // openLocked opens the warehouse for loading, under its lock; another
 // process holding it is a failure to report (exit 1), not a crash.
 func (e *env) openLocked(s *pipeline.Setup, wait time.Duration) (*warehouse.Warehouse, func(), error) {
-	w, done, err := s.OpenLocked(e.ctx, wait)
+	w, done, err := s.OpenLocked(e.ctx, wait, func(holder string) {
+		fmt.Fprintf(e.stderr, "Waiting for another hitreflect process to finish with the warehouse (%s) …\n", holder)
+	})
 	if errors.Is(err, pipeline.ErrLocked) {
 		return nil, nil, &exitError{ExitFailed, err}
 	}

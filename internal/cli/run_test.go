@@ -109,7 +109,7 @@ func holdLockForTest(args []string) int {
 	if err != nil {
 		return ExitUsage
 	}
-	l, err := pipeline.AcquireLock(args[0], 0)
+	l, err := pipeline.AcquireLock(context.Background(), args[0], 0, nil)
 	if err != nil {
 		return ExitFailed
 	}

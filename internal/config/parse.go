@@ -298,7 +298,7 @@ func (c *Config) validate(l *Locator) Errors {
 	if c.Impact.BenchmarkPercentile < 0 || c.Impact.BenchmarkPercentile > 100 {
 		add(l.Errorf("impact.benchmark_percentile", "expected a percentile from 0 to 100"))
 	}
-	if _, err := cron.ParseStandard(c.Schedule); err != nil {
+	if err := checkSchedule(c.Schedule); err != nil {
 		add(l.Errorf("schedule", "expected a cron schedule such as \"0 2 * * *\" (02:00 every night): %v", err))
 	}
 	if c.Privacy.MinCellSize < 1 {
@@ -382,7 +382,7 @@ func (c *Config) validate(l *Locator) Errors {
 			add(l.Errorf(key+".profile", "expected the name of a profile (a built-in one or one under profiles:)"))
 		}
 		if s.Schedule != "" {
-			if _, err := cron.ParseStandard(s.Schedule); err != nil {
+			if err := checkSchedule(s.Schedule); err != nil {
 				add(l.Errorf(key+".schedule", "expected a cron schedule such as \"0 2 * * *\" (02:00 every night): %v", err))
 			}
 		}
@@ -400,6 +400,19 @@ func (c *Config) validate(l *Locator) Errors {
 		}
 	}
 	return errs
+}
+
+// checkSchedule parses a cron schedule; @every needs a period of a second or more.
+func checkSchedule(spec string) error {
+	if _, err := cron.ParseStandard(spec); err != nil {
+		return err
+	}
+	if d, ok := strings.CutPrefix(strings.TrimSpace(spec), "@every"); ok {
+		if p, err := time.ParseDuration(strings.TrimSpace(d)); err != nil || p < time.Second {
+			return fmt.Errorf("@every needs a period of a second or more, got %q", strings.TrimSpace(d))
+		}
+	}
+	return nil
 }
 
 func providerIDs(ps []Provider) []string {

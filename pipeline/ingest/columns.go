@@ -116,7 +116,9 @@ func mapColumns(p profile.Profile, prep *Prepared) (*columnMap, error) {
 	}
 	if len(missing) > 0 {
 		hint := ""
-		if len(prep.Headers) == 1 {
+		if prep.Encoding == "xlsx" {
+			hint = fmt.Sprintf(" (read from sheet %q of %s; is it the right sheet? Set sheet: in the profile)", prep.Sheet, quoteList(prep.Sheets, 10))
+		} else if len(prep.Headers) == 1 {
 			hint = fmt.Sprintf(" (only one column was found, split on %q: is that the file's delimiter? Set delimiter: in the profile)", string(prep.Delimiter))
 		}
 		return m, &FileError{File: prep.Original, Reason: fmt.Sprintf(

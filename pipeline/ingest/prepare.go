@@ -48,6 +48,10 @@ type Prepared struct {
 	HasTab bool
 	// dataLines[i] is the line where data record i (after the header) starts.
 	dataLines []int32
+	// Sheets lists a workbook's sheets, for messages.
+	Sheets []string
+	// Sheet is the sheet read.
+	Sheet string
 	// unclosedQuote is the line of a quote that is never closed, if any.
 	unclosedQuote int
 	// Footer are the trailing records that are not data (totals, notes).
@@ -111,7 +115,8 @@ func Prepare(path string, p profile.Profile, tempDir string) (*Prepared, error) 
 	prep.Encoding = enc
 	if isWorkbook(path) {
 		// A workbook is read as the CSV of its sheet; the hash stays the workbook's.
-		csvPath, err := workbookToCSV(path, p.Sheet, tempDir)
+		csvPath, sheet, sheets, err := workbookToCSV(path, p.Sheet, tempDir)
+		prep.Sheet, prep.Sheets = sheet, sheets
 		if err != nil {
 			return prep, err
 		}

@@ -26,29 +26,29 @@ func isWorkbook(path string) bool {
 // person sees. Cells come as Excel shows them (dates formatted by the
 // cell's style, or the plain day number where a cell has none); the value
 // parsers read both.
-func workbookToCSV(path, sheet, tempDir string) (string, error) {
+func workbookToCSV(path, sheet, tempDir string) (csvPath, sheetRead string, sheetList []string, err error) {
 	wb, err := excelize.OpenFile(path)
 	if err != nil {
-		return "", &FileError{File: path, Reason: "not a readable Excel workbook: " + err.Error()}
+		return "", "", nil, &FileError{File: path, Reason: "not a readable Excel workbook: " + err.Error()}
 	}
 	defer wb.Close()
 	sheets := wb.GetSheetList()
 	if len(sheets) == 0 {
-		return "", &FileError{File: path, Reason: "the workbook has no sheets"}
+		return "", "", nil, &FileError{File: path, Reason: "the workbook has no sheets"}
 	}
 	if sheet == "" {
 		sheet = sheets[0]
 	} else if idx, _ := wb.GetSheetIndex(sheet); idx < 0 {
-		return "", &FileError{File: path, Reason: fmt.Sprintf("the workbook has no sheet %q (sheets: %s)", sheet, strings.Join(sheets, ", "))}
+		return "", sheet, sheets, &FileError{File: path, Reason: fmt.Sprintf("the workbook has no sheet %q (sheets: %s)", sheet, strings.Join(sheets, ", "))}
 	}
 	rows, err := wb.Rows(sheet)
 	if err != nil {
-		return "", &FileError{File: path, Reason: fmt.Sprintf("sheet %q cannot be read: %v", sheet, err)}
+		return "", sheet, sheets, &FileError{File: path, Reason: fmt.Sprintf("sheet %q cannot be read: %v", sheet, err)}
 	}
 	defer rows.Close()
 	out, err := os.CreateTemp(tempDir, "hitreflect-sheet-*.csv")
 	if err != nil {
-		return "", fmt.Errorf("convert %s: %w", path, err)
+		return "", sheet, sheets, fmt.Errorf("convert %s: %w", path, err)
 	}
 	defer out.Close()
 	buf := bufio.NewWriterSize(out, 1<<20)
@@ -58,27 +58,27 @@ func workbookToCSV(path, sheet, tempDir string) (string, error) {
 		cells, err := rows.Columns()
 		if err != nil {
 			os.Remove(out.Name())
-			return "", &FileError{File: path, Reason: fmt.Sprintf("sheet %q, row %d cannot be read: %v", sheet, n+1, err)}
+			return "", sheet, sheets, &FileError{File: path, Reason: fmt.Sprintf("sheet %q, row %d cannot be read: %v", sheet, n+1, err)}
 		}
 		// The iterator yields every row up to the last, empty ones too.
 		if err := w.Write(cells); err != nil {
 			os.Remove(out.Name())
-			return "", fmt.Errorf("convert %s: %w", path, err)
+			return "", sheet, sheets, fmt.Errorf("convert %s: %w", path, err)
 		}
 		n++
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
 		os.Remove(out.Name())
-		return "", fmt.Errorf("convert %s: %w", path, err)
+		return "", sheet, sheets, fmt.Errorf("convert %s: %w", path, err)
 	}
 	if err := buf.Flush(); err != nil {
 		os.Remove(out.Name())
-		return "", fmt.Errorf("convert %s: %w", path, err)
+		return "", sheet, sheets, fmt.Errorf("convert %s: %w", path, err)
 	}
 	if n == 0 {
 		os.Remove(out.Name())
-		return "", &FileError{File: path, Reason: fmt.Sprintf("sheet %q is empty", sheet)}
+		return "", sheet, sheets, &FileError{File: path, Reason: fmt.Sprintf("sheet %q is empty", sheet)}
 	}
-	return out.Name(), nil
+	return out.Name(), sheet, sheets, nil
 }

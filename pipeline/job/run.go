@@ -6,6 +6,7 @@ package job
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -86,7 +87,16 @@ func Run(ctx context.Context, s *pipeline.Setup, w *warehouse.Warehouse, opt Run
 	}
 	if err != nil { // stopped (a signal) or the warehouse itself failed
 		sum.Status = "failed"
+		if errors.Is(err, pipeline.ErrStopped) || errors.Is(err, context.Canceled) {
+			sum.Status = "stopped"
+		}
+		sum.Metrics.Note, sum.Export.Note = "not run: the run "+sum.Status, "not run: the run "+sum.Status
 		sum.Finished = opt.Now()
+		// Recorded all the same, so the morning shows the night's run;
+		// the warehouse write uses a fresh context, the run's may be over.
+		if rerr := recordRun(context.Background(), s, w, sum); rerr != nil {
+			log.Error("record run", "error", rerr)
+		}
 		return sum, err
 	}
 	stamp := sum.Started.Format("20060102-150405")
@@ -156,7 +166,7 @@ func runMetrics(ctx context.Context, s *pipeline.Setup, w *warehouse.Warehouse, 
 
 // writeTableCSV writes one metric table for a spreadsheet.
 func writeTableCSV(path string, t *metrics.Table) error {
-	f, err := os.Create(path)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
 		return err
 	}

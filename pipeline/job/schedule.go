@@ -26,6 +26,7 @@ type Scheduler struct {
 	stopping atomic.Bool
 	cron     *cron.Cron
 	jobCtx   context.Context // cancelled on a second signal
+	stopCtx  context.Context // cancelled on the first: ends waits for the lock
 	mu       sync.Mutex
 	status   ScheduleStatus
 }
@@ -36,6 +37,7 @@ type Scheduler struct {
 type ScheduleStatus struct {
 	PID     int         `json:"pid"`
 	Started time.Time   `json:"started"`
+	Stopped time.Time   `json:"stopped,omitzero"` // set when the scheduler has stopped: no next run will come
 	Jobs    []JobStatus `json:"jobs"`
 }
 
@@ -47,7 +49,7 @@ type JobStatus struct {
 	LastFinish time.Time `json:"last_finish,omitzero"`
 	LastStatus string    `json:"last_status,omitempty"`
 	LastError  string    `json:"last_error,omitempty"`
-	Next       time.Time `json:"next"`
+	Next       time.Time `json:"next,omitzero"`
 	entry      cron.EntryID
 }
 
@@ -55,7 +57,11 @@ type JobStatus struct {
 // schedule, and each source with its own schedule fetched and loaded on it.
 func NewScheduler(s *pipeline.Setup, log *slog.Logger, version string) (*Scheduler, error) {
 	sc := &Scheduler{setup: s, log: log, version: version}
-	sc.cron = cron.New(cron.WithLogger(cronLogger{log}), cron.WithChain(cron.Recover(cronLogger{log}), cron.SkipIfStillRunning(cronLogger{log})))
+	opts := []cron.Option{cron.WithLogger(cronLogger{log}), cron.WithChain(cron.Recover(cronLogger{log}), cron.SkipIfStillRunning(cronLogger{log}))}
+	if s.Config.Location != nil {
+		opts = append(opts, cron.WithLocation(s.Config.Location)) // the district's time, not the server's
+	}
+	sc.cron = cron.New(opts...)
 	sc.status = ScheduleStatus{PID: os.Getpid(), Started: time.Now()}
 	add := func(name, spec string, job func(ctx context.Context) error) error {
 		i := len(sc.status.Jobs)
@@ -89,13 +95,16 @@ func NewScheduler(s *pipeline.Setup, log *slog.Logger, version string) (*Schedul
 func (sc *Scheduler) Run(ctx context.Context, hard <-chan struct{}) error {
 	jobCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sc.jobCtx = jobCtx
+	stopCtx, stopWaits := context.WithCancel(context.Background())
+	defer stopWaits()
+	sc.jobCtx, sc.stopCtx = jobCtx, stopCtx
 	sc.cron.Start()
 	sc.writeStatus()
 	sc.log.Info("schedule started", "jobs", len(sc.status.Jobs), "status_file", sc.statusPath())
 	<-ctx.Done()
 	sc.log.Info("stopping: finishing the file in hand")
 	sc.stopping.Store(true)
+	stopWaits()            // a job still waiting for the lock gives up
 	done := sc.cron.Stop() // no new jobs; done when running ones return
 	select {
 	case <-done.Done():
@@ -104,6 +113,9 @@ func (sc *Scheduler) Run(ctx context.Context, hard <-chan struct{}) error {
 		cancel()
 		<-done.Done()
 	}
+	sc.mu.Lock()
+	sc.status.Stopped = time.Now()
+	sc.mu.Unlock()
 	sc.writeStatus()
 	sc.log.Info("schedule stopped")
 	return nil
@@ -144,7 +156,7 @@ const lockWait = 2 * time.Hour
 
 // wholeJob is hitreflect run.
 func (sc *Scheduler) wholeJob(ctx context.Context) error {
-	w, done, err := sc.setup.OpenLocked(ctx, lockWait)
+	w, done, err := sc.setup.OpenLocked(sc.stopCtx, lockWait, sc.waiting)
 	if err != nil {
 		return err
 	}
@@ -161,7 +173,7 @@ func (sc *Scheduler) wholeJob(ctx context.Context) error {
 
 // sourceJob fetches and loads one source.
 func (sc *Scheduler) sourceJob(ctx context.Context, source string) error {
-	w, done, err := sc.setup.OpenLocked(ctx, lockWait)
+	w, done, err := sc.setup.OpenLocked(sc.stopCtx, lockWait, sc.waiting)
 	if err != nil {
 		return err
 	}
@@ -177,6 +189,10 @@ func (sc *Scheduler) sourceJob(ctx context.Context, source string) error {
 	return err
 }
 
+func (sc *Scheduler) waiting(holder string) {
+	sc.log.Info("waiting for the warehouse", "held_by", holder)
+}
+
 func (sc *Scheduler) statusPath() string {
 	return filepath.Join(sc.setup.Config.OutputDir(), "schedule-status.json")
 }
@@ -185,6 +201,9 @@ func (sc *Scheduler) writeStatus() {
 	sc.mu.Lock()
 	for i := range sc.status.Jobs {
 		sc.status.Jobs[i].Next = sc.cron.Entry(sc.status.Jobs[i].entry).Next
+		if !sc.status.Stopped.IsZero() {
+			sc.status.Jobs[i].Next = time.Time{}
+		}
 	}
 	data, err := json.MarshalIndent(sc.status, "", "  ")
 	sc.mu.Unlock()
@@ -201,7 +220,15 @@ func (sc *Scheduler) writeStatus() {
 // cronLogger lets cron log through slog.
 type cronLogger struct{ log *slog.Logger }
 
-func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
+// Info: cron's "skip" (a run still going when its next time came) is worth
+// seeing; its other chatter is not.
+func (l cronLogger) Info(msg string, kv ...any) {
+	if msg == "skip" {
+		l.log.Info("skipped a scheduled time: the previous run is still going", kv...)
+		return
+	}
+	l.log.Debug("cron: "+msg, kv...)
+}
 func (l cronLogger) Error(err error, msg string, kv ...any) {
 	l.log.Error("cron: "+msg, append(kv, "error", err)...)
 }

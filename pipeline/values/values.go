@@ -89,6 +89,14 @@ func parseLenient(layout, s string) (time.Time, bool) {
 			return t, true
 		}
 	}
+	// A date cell of an Excel workbook arrives as the library renders
+	// Excel's short date (06-01-26), whatever the profile says for the CSV
+	// export: the same order with dashes and a two-digit year is accepted.
+	if dashed := strings.NewReplacer("/", "-", "2006", "06").Replace(loose); dashed != loose {
+		if t, err := time.Parse(dashed, s); err == nil {
+			return t, true
+		}
+	}
 	return time.Time{}, false
 }
 

@@ -48,6 +48,10 @@ func Open(ctx context.Context, path string) (*Warehouse, error) {
 	w := &Warehouse{DB: db, Path: path}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
+		if strings.Contains(err.Error(), "Could not set lock") {
+			// DuckDB lets one process write a database file at a time.
+			return nil, fmt.Errorf("the warehouse %s is open in another program (a hitreflect load, or an analyst's DuckDB session): try again when it is done", path)
+		}
 		return nil, fmt.Errorf("open warehouse %s: %w", path, err)
 	}
 	if err := w.restrict(); err != nil {
