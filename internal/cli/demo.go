@@ -13,6 +13,7 @@ import (
 	"github.com/hitreflect/hitreflect/pipeline/export"
 	"github.com/hitreflect/hitreflect/pipeline/metrics"
 	"github.com/hitreflect/hitreflect/pipeline/warehouse"
+	"github.com/hitreflect/hitreflect/reports/packet"
 )
 
 func (e *env) demoCmd() *cobra.Command {
@@ -62,9 +63,13 @@ The same seed always gives the same district.`,
 			if err := e.demoExport(s, w, out); err != nil {
 				return err
 			}
+			if err := e.demoPackets(s, w); err != nil {
+				return err
+			}
 			cfg := rel(sum.ConfigPath)
 			fmt.Fprintf(e.stdout, "\nNext: look around with\n  hitreflect status --config %s\n  hitreflect rejects --config %s\n"+
-				"  hitreflect metrics --config %s --by school,provider\n  hitreflect metrics --config %s --family impact\n", cfg, cfg, cfg, cfg)
+				"  hitreflect metrics --config %s --by school,provider\n  hitreflect metrics --config %s --family impact\n"+
+				"and open %s in a browser, or its packet.pdf.\n", cfg, cfg, cfg, cfg, rel(filepath.Join(s.Config.OutputDir(), "year", "district", "index.html")))
 			return nil
 		},
 	}
@@ -156,5 +161,23 @@ func (e *env) demoExport(s *pipeline.Setup, w *warehouse.Warehouse, out string) 
 		rows += f.Rows
 	}
 	fmt.Fprintf(e.stdout, "Research export: %s rows in %d Parquet files written to %s%s.\n", num(rows), len(m.Files), rel(dir), note)
+	return nil
+}
+
+// demoPackets writes the reflection packets of every audience: the
+// district, each school and each provider.
+func (e *env) demoPackets(s *pipeline.Setup, w *warehouse.Warehouse) error {
+	conn, err := w.DB.Conn(e.ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	fmt.Fprintln(e.stdout, "\nReflection packets:")
+	out := s.Config.OutputDir()
+	res, err := packet.Build(e.ctx, conn, s.Config, packet.Options{Audience: "all", OutDir: out})
+	if err != nil {
+		return fmt.Errorf("reflection packets: %w", err)
+	}
+	e.listPackets(res, rel(out))
 	return nil
 }

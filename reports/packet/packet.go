@@ -1,0 +1,421 @@
+// Package packet writes the reflection meeting's packet for each audience:
+// the charts as PNG and SVG, packet.pdf (a cover page, then one chart per
+// page with its reading, n, notes and room for the three reflection
+// prompts), a self-contained index.html with the tables beneath the
+// charts, and the tables as CSV.
+//
+// The metrics are computed once for every audience; each audience then
+// sees only what it should: a school packet that school's own figures, a
+// provider packet that provider's figures and the district's totals, never
+// another provider's named figures, the district packet everything.
+//
+// The output is deterministic for the same warehouse, period and "now":
+// iteration is sorted, the PDF's creation date is now, and the PNGs and
+// SVGs are drawn by the same calls every time.
+package packet
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hitreflect/hitreflect/internal/config"
+	"github.com/hitreflect/hitreflect/pipeline/metrics"
+	"github.com/hitreflect/hitreflect/reports/charts"
+)
+
+// Options choose what to write and where.
+type Options struct {
+	// Period is a period of the config, "year" (default) or "ytd"; it is
+	// also the folder under OutDir.
+	Period string
+	// Audience is district, school:ID, provider:ID or all (default
+	// district).
+	Audience string
+	// OutDir is the output folder: the packets go to
+	// OutDir/<period>/<audience>/.
+	OutDir string
+	// Now gives the date the packet is made (and "today" for ytd);
+	// time.Now when nil. Fix it for reports that diff.
+	Now func() time.Time
+	// Workers render audiences in parallel; 0 means 4.
+	Workers int
+}
+
+// Result says what was written.
+type Result struct {
+	Packets []*Packet
+	// Metrics is how long computing the tables took, Render how long
+	// drawing and writing the packets took.
+	Metrics, Render time.Duration
+}
+
+// Packet is one audience's packet.
+type Packet struct {
+	Audience Audience
+	Dir      string
+	Charts   []string // the charts drawn, by name, in order
+	Skipped  []string // charts not drawn, with why
+	Files    []File   // every file written, sorted by path
+}
+
+// File is a file written, its path relative to the output folder.
+type File struct {
+	Path  string
+	Bytes int64
+}
+
+// Audience is who a packet is for.
+type Audience struct {
+	Kind string // district, school or provider
+	ID   string // the school's or provider's id
+	Name string // its name from the config
+}
+
+// Folder is the audience's folder name: district, school-<id>, provider-<id>.
+func (a Audience) Folder() string {
+	if a.Kind == "district" {
+		return "district"
+	}
+	return a.Kind + "-" + a.ID
+}
+
+// String is the audience as --audience takes it.
+func (a Audience) String() string {
+	if a.Kind == "district" {
+		return "district"
+	}
+	return a.Kind + ":" + a.ID
+}
+
+// Label is the audience for a reader.
+func (a Audience) Label() string {
+	switch a.Kind {
+	case "school":
+		return "School: " + a.Name
+	case "provider":
+		return "Provider: " + a.Name
+	}
+	return "District"
+}
+
+// UsageError is a bad --audience or --period.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// Audiences resolves --audience against the config: district,
+// school:ID, provider:ID or all (the district, every school, every
+// provider, in the config's id order).
+func Audiences(cfg *config.Config, spec string) ([]Audience, error) {
+	schools, providers := names(cfg)
+	if spec == "" {
+		spec = "district"
+	}
+	switch {
+	case spec == "district":
+		return []Audience{{Kind: "district", Name: cfg.District}}, nil
+	case spec == "all":
+		out := []Audience{{Kind: "district", Name: cfg.District}}
+		for _, id := range sortedKeys(schools) {
+			out = append(out, Audience{Kind: "school", ID: id, Name: schools[id]})
+		}
+		for _, id := range sortedKeys(providers) {
+			out = append(out, Audience{Kind: "provider", ID: id, Name: providers[id]})
+		}
+		return out, nil
+	}
+	kind, id, ok := strings.Cut(spec, ":")
+	if ok && id != "" {
+		switch kind {
+		case "school":
+			if n, ok := schools[id]; ok {
+				return []Audience{{Kind: "school", ID: id, Name: n}}, nil
+			}
+			return nil, &UsageError{fmt.Errorf("--audience %s: no school %q in the config (it has %s)", spec, id, strings.Join(sortedKeys(schools), ", "))}
+		case "provider":
+			if n, ok := providers[id]; ok {
+				return []Audience{{Kind: "provider", ID: id, Name: n}}, nil
+			}
+			return nil, &UsageError{fmt.Errorf("--audience %s: no provider %q in the config (it has %s)", spec, id, strings.Join(sortedKeys(providers), ", "))}
+		}
+	}
+	return nil, &UsageError{fmt.Errorf("--audience must be district, school:ID, provider:ID or all, got %q", spec)}
+}
+
+func names(cfg *config.Config) (schools, providers map[string]string) {
+	schools, providers = map[string]string{}, map[string]string{}
+	for _, s := range cfg.Schools {
+		schools[s.ID] = nameOr(s.Name, s.ID)
+	}
+	for _, p := range cfg.Providers {
+		providers[p.ID] = nameOr(p.Name, p.ID)
+	}
+	return schools, providers
+}
+
+func nameOr(name, id string) string {
+	if name == "" {
+		return id
+	}
+	return name
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// conn is what the metrics runner and the data-as-of query need.
+type conn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Build computes the metrics once and writes the packet of every
+// audience of opt.Audience.
+func Build(ctx context.Context, c conn, cfg *config.Config, opt Options) (*Result, error) {
+	if opt.Period == "" {
+		opt.Period = "year"
+	}
+	if strings.ContainsAny(opt.Period, `/\`) || opt.Period == "." || opt.Period == ".." {
+		return nil, &UsageError{fmt.Errorf("--period %q cannot be a folder name", opt.Period)}
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.OutDir == "" {
+		return nil, errors.New("packet: no output folder")
+	}
+	auds, err := Audiences(cfg, opt.Audience)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	ts, err := computeTables(ctx, c, cfg, opt, auds)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Metrics: time.Since(start)}
+	start = time.Now()
+	res.Packets, err = Render(ts, auds, opt)
+	res.Render = time.Since(start)
+	return res, err
+}
+
+// Tables are the metrics tables the charts are built from, and what the
+// cover page says.
+type Tables struct {
+	District string
+	Period   string // the period as asked (the folder)
+	Label    string // the period for a reader, with its dates
+	AsOf     time.Time
+	Made     time.Time
+	Target   float64 // dosage target, minutes per week
+	Options  charts.Options
+
+	byKey map[string]*metrics.Table
+}
+
+// The cuts the charts need, and the extra ones school packets need.
+var (
+	districtCuts = []cut{
+		{"engagement", []string{"school", "provider"}},
+		{"engagement", []string{"week", "provider"}},
+		{"engagement", []string{"provider"}},
+		{"engagement", []string{"school"}},
+		{"coverage", []string{"school", "subject"}},
+		{"impact", nil},
+		{"cost", []string{"provider"}},
+		{"quality", []string{"provider"}},
+	}
+	schoolCuts = []cut{
+		{"engagement", []string{"school", "week", "provider"}},
+		{"quality", []string{"school", "provider"}},
+	}
+)
+
+type cut struct {
+	family string
+	by     []string
+}
+
+func (c cut) key() string { return c.family + "/" + strings.Join(c.by, ",") }
+
+// ComputeTables runs the metrics the audiences need.
+func computeTables(ctx context.Context, c conn, cfg *config.Config, opt Options, auds []Audience) (*Tables, error) {
+	r, err := metrics.New(ctx, c, cfg, opt.Now)
+	if err != nil {
+		return nil, err
+	}
+	cuts := append([]cut(nil), districtCuts...)
+	for _, a := range auds {
+		if a.Kind == "school" {
+			cuts = append(cuts, schoolCuts...)
+			break
+		}
+	}
+	ts := &Tables{District: cfg.District, Period: opt.Period, Made: opt.Now(), Target: cfg.DosageTarget.MinutesPerWeek, byKey: map[string]*metrics.Table{}}
+	for _, k := range cuts {
+		t, err := r.Run(ctx, k.family, metrics.Options{Period: opt.Period, By: k.by})
+		var ue *metrics.UsageError
+		if errors.As(err, &ue) {
+			return nil, &UsageError{err}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("metrics %s by %s: %w", k.family, strings.Join(k.by, ","), err)
+		}
+		ts.byKey[k.key()] = t
+		if k.family == "engagement" && ts.Label == "" {
+			ts.Label = fmt.Sprintf("%s (%s to %s)", t.Period, t.From.Format("2 Jan 2006"), t.To.Format("2 Jan 2006"))
+		}
+	}
+	var asOf sql.NullTime
+	if err := c.QueryRowContext(ctx, `SELECT max(coalesce(finished_at, started_at)) FROM files WHERE status = 'loaded'`).Scan(&asOf); err != nil {
+		return nil, fmt.Errorf("read when the data were loaded: %w", err)
+	}
+	if asOf.Valid {
+		ts.AsOf = asOf.Time
+	}
+	schools, providers := names(cfg)
+	var ids []string
+	for _, p := range cfg.Providers {
+		ids = append(ids, p.ID)
+	}
+	ts.Options = charts.Options{Schools: schools, Providers: providers, Colors: charts.Palette(ids)}
+	return ts, nil
+}
+
+func (ts *Tables) get(family string, by ...string) *metrics.Table {
+	return ts.byKey[cut{family, by}.key()]
+}
+
+// Render writes the packets of the audiences from tables already computed.
+func Render(ts *Tables, auds []Audience, opt Options) ([]*Packet, error) {
+	if opt.Period == "" {
+		opt.Period = "year"
+	}
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = 4
+	}
+	pdfSetup(ts.Made)
+	out := make([]*Packet, len(auds))
+	errs := make([]error, len(auds))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, workers)
+	for i, a := range auds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			out[i], errs[i] = renderOne(ts, a, opt)
+		}()
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+// drawn is a chart ready for the packet, its PNG and SVG rendered.
+type drawn struct {
+	chart *charts.Chart
+	png   []byte
+	svg   []byte
+}
+
+func renderOne(ts *Tables, a Audience, opt Options) (*Packet, error) {
+	rel := filepath.Join(opt.Period, a.Folder())
+	dir := filepath.Join(opt.OutDir, rel)
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, err
+	}
+	for _, d := range []string{"charts", "tables"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	p := &Packet{Audience: a, Dir: dir}
+	var ds []drawn
+	for _, spec := range chartSpecs {
+		c, skip, err := spec.build(ts, a)
+		if err != nil && errors.Is(err, charts.ErrNoFigures) {
+			skip = "no figures to draw: " + err.Error()
+		} else if err != nil {
+			return nil, fmt.Errorf("%s packet: %s: %w", a, spec.name, err)
+		}
+		if skip != "" {
+			p.Skipped = append(p.Skipped, fmt.Sprintf("%s: %s", spec.title, skip))
+			continue
+		}
+		var png, svg bytes.Buffer
+		if err := c.WritePNG(&png); err != nil {
+			return nil, err
+		}
+		if err := c.WriteSVG(&svg); err != nil {
+			return nil, err
+		}
+		ds = append(ds, drawn{chart: c, png: png.Bytes(), svg: svg.Bytes()})
+		p.Charts = append(p.Charts, c.Name)
+	}
+	write := func(name string, b []byte) error {
+		return os.WriteFile(filepath.Join(dir, name), b, 0o644)
+	}
+	for _, d := range ds {
+		if err := write(filepath.Join("charts", d.chart.Name+".png"), d.png); err != nil {
+			return nil, err
+		}
+		if err := write(filepath.Join("charts", d.chart.Name+".svg"), d.svg); err != nil {
+			return nil, err
+		}
+		var csv bytes.Buffer
+		if err := metrics.WriteCSV(&csv, []*metrics.Table{d.chart.Data}); err != nil {
+			return nil, err
+		}
+		if err := write(filepath.Join("tables", d.chart.Name+".csv"), csv.Bytes()); err != nil {
+			return nil, err
+		}
+	}
+	cov := cover{District: ts.District, Audience: a.Label(), Period: ts.Label, Made: ts.Made, AsOf: ts.AsOf, Skipped: p.Skipped}
+	if cov.Period == "" {
+		cov.Period = ts.Period
+	}
+	pdf, err := writePDF(cov, ds)
+	if err != nil {
+		return nil, fmt.Errorf("%s packet: %w", a, err)
+	}
+	if err := write("packet.pdf", pdf); err != nil {
+		return nil, err
+	}
+	if err := write("index.html", writeHTML(cov, ds)); err != nil {
+		return nil, err
+	}
+	err = filepath.WalkDir(dir, func(path string, de os.DirEntry, err error) error {
+		if err != nil || de.IsDir() {
+			return err
+		}
+		info, err := de.Info()
+		if err != nil {
+			return err
+		}
+		r, _ := filepath.Rel(opt.OutDir, path)
+		p.Files = append(p.Files, File{Path: filepath.ToSlash(r), Bytes: info.Size()})
+		return nil
+	})
+	sort.Slice(p.Files, func(i, j int) bool { return p.Files[i].Path < p.Files[j].Path })
+	return p, err
+}
