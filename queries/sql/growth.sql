@@ -19,6 +19,14 @@ SELECT
     -- n: the students of the row's group
     count(*)                                              AS students,
     avg(s.outcome_score - s.baseline_score)               AS mean_scale_score_gain,
+    -- the 95% interval of the mean gain: mean ± 1.96 standard errors
+    -- (sample standard deviation ÷ √n); none for fewer than 2 students
+    CASE WHEN count(s.outcome_score - s.baseline_score) >= 2 THEN
+        avg(s.outcome_score - s.baseline_score)
+        - 1.96 * stddev_samp(s.outcome_score - s.baseline_score) / sqrt(count(s.outcome_score - s.baseline_score)) END AS gain_ci_low,
+    CASE WHEN count(s.outcome_score - s.baseline_score) >= 2 THEN
+        avg(s.outcome_score - s.baseline_score)
+        + 1.96 * stddev_samp(s.outcome_score - s.baseline_score) / sqrt(count(s.outcome_score - s.baseline_score)) END AS gain_ci_high,
     avg(s.outcome_percentile - s.baseline_percentile)     AS mean_percentile_change,
     avg(CASE WHEN s.baseline_percentile >= $benchmark_percentile THEN 1.0 ELSE 0.0 END) FILTER (WHERE s.baseline_percentile IS NOT NULL) AS share_at_benchmark_baseline,
     avg(CASE WHEN s.outcome_percentile >= $benchmark_percentile THEN 1.0 ELSE 0.0 END) FILTER (WHERE s.outcome_percentile IS NOT NULL) AS share_at_benchmark_outcome

@@ -110,6 +110,10 @@ type Chart struct {
 	Data *metrics.Table
 
 	legend []legendEntry
+	// widths, when set for a chart of one row, are the panels' relative
+	// widths (a wide forest beside narrow bars); else panels share the
+	// width equally.
+	widths []float64
 }
 
 // Point is one figure as the chart draws it.
@@ -233,6 +237,10 @@ func (c *Chart) DrawFigure(dc draw.Canvas) {
 			}
 		}
 	}
+	if rows == 1 && len(c.widths) == cols {
+		c.drawWeighted(dc, grid[0], title, titleH)
+		return
+	}
 	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: panelGap, PadY: panelGap + titleH, PadTop: titleH}
 	canvases := plot.Align(grid, tiles, dc)
 	for r := range grid {
@@ -246,6 +254,29 @@ func (c *Chart) DrawFigure(dc draw.Canvas) {
 				top := tiles.At(dc, k, r).Max.Y
 				dc.FillText(title, vg.Point{X: data.Center().X, Y: top + 8}, t)
 			}
+		}
+	}
+}
+
+// drawWeighted draws one row of panels, each as wide as its share of
+// c.widths.
+func (c *Chart) drawWeighted(dc draw.Canvas, row []*plot.Plot, title textStyleT, titleH vg.Length) {
+	sum := 0.0
+	for _, w := range c.widths {
+		sum += w
+	}
+	avail := dc.Max.X - dc.Min.X - panelGap*vg.Length(len(row)-1)
+	x := dc.Min.X
+	for k, p := range row {
+		w := avail * vg.Length(c.widths[k]/sum)
+		sub := dc
+		sub.Min.X, sub.Max.X = x, x+w
+		x += w + panelGap
+		cv := plot.Align([][]*plot.Plot{{p}}, draw.Tiles{Rows: 1, Cols: 1, PadTop: titleH}, sub)[0][0]
+		p.Draw(cv)
+		if t := c.Panels[k].Title.Text; t != "" {
+			data := p.DataCanvas(cv)
+			dc.FillText(title, vg.Point{X: data.Center().X, Y: sub.Max.Y - titleH + 8}, t)
 		}
 	}
 }

@@ -47,6 +47,10 @@ var goldenCases = []struct {
 	{"dose-response", false, func() (*Chart, error) { return DoseResponse(impactTable(), testOptions) }},
 	{"cost-by-provider", true, func() (*Chart, error) { return CostPerStudent(costByProvider(), testOptions) }},
 	{"quality-by-provider", false, func() (*Chart, error) { return QualityByProvider(qualityByProvider(), testOptions) }},
+	{"growth-by-school", false, func() (*Chart, error) { return GrowthBySchool(growthBySchool(), testOptions) }},
+	{"providers-in-shared-schools", false, func() (*Chart, error) {
+		return SharedSchools(impactShared(), engagementShared(), testOptions)
+	}},
 }
 
 // Every chart's SVG matches its golden byte for byte and its PNG matches

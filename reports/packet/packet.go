@@ -239,6 +239,7 @@ var (
 		{"engagement", []string{"provider"}},
 		{"engagement", []string{"school"}},
 		{"coverage", []string{"school", "subject"}},
+		{"growth", []string{"school"}},
 		{"impact", nil},
 		{"cost", []string{"provider"}},
 		{"quality", []string{"provider"}},

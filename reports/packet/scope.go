@@ -58,6 +58,12 @@ var chartSpecs = []chartSpec{
 		}
 		return note(charts.CoverageBySchool(scoped(ts.get("coverage", "school", "subject"), a), ts.Options))(a)
 	}},
+	{"growth-by-school", "Growth of tutored and comparison students by school", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
+		if a.Kind == "provider" {
+			return nil, "growth by school compares all tutored students with comparison students, not one provider's; it is in the district packet", nil
+		}
+		return note(charts.GrowthBySchool(scoped(ts.get("growth", "school"), a), ts.Options))(a)
+	}},
 	{"impact-by-provider", "Impact: adjusted effect of tutoring", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
 		if a.Kind == "school" {
 			return nil, "impact is estimated for the district as a whole, not school by school; it is in the district packet", nil
@@ -69,6 +75,13 @@ var chartSpecs = []chartSpec{
 			return nil, "impact is estimated for the district as a whole, not school by school; it is in the district packet", nil
 		}
 		return note(charts.DoseResponse(impactFor(ts.get("impact"), a), ts.Options))(a)
+	}},
+	{"providers-in-shared-schools", "Providers in shared schools", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
+		// It names two providers side by side: the district's packet only.
+		if a.Kind != "district" {
+			return nil, "it compares providers by name; it is in the district packet", nil
+		}
+		return note(charts.SharedSchools(ts.get("impact"), ts.get("engagement", "school", "provider"), ts.Options))(a)
 	}},
 	{"cost-by-provider", "Cost per student by provider", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
 		if a.Kind == "school" {
