@@ -126,26 +126,31 @@ func wrapText(st text.Style, s string, width vg.Length, max int) []string {
 // "font.z", so that a document with several faces shows all its text in
 // one of them. Every face is drawn as Liberation Sans Regular: titles
 // stand out by their size.
-type pdfCanvas struct{ *vgpdf.Canvas }
+type pdfCanvas struct {
+	*vgpdf.Canvas
+	// toCP1252 is this document's own translator: fpdf's keeps a buffer,
+	// so one shared by packets drawn in parallel mixes their text.
+	toCP1252 func(string) string
+}
 
 func (c pdfCanvas) FillString(f pfont.Face, pt vg.Point, s string) {
 	if f.Font.Weight != font.WeightNormal || f.Font.Style != font.StyleNormal || f.Font.Typeface != "Liberation" || f.Font.Variant != "Sans" {
 		f = pfont.DefaultCache.Lookup(pfont.Font{Typeface: "Liberation", Variant: "Sans"}, f.Font.Size)
 	}
-	c.Canvas.FillString(f, pt, cp1252()(s))
+	c.Canvas.FillString(f, pt, c.toCP1252(s))
 }
 
-// cp1252 translates text to the code page vgpdf's fonts are encoded in
+// cp1252 makes a translator to the code page vgpdf's fonts are encoded in
 // (vgpdf writes strings as they are, so "Juárez" would print as "JuÃ¡rez").
-var cp1252 = sync.OnceValue(func() func(string) string {
+func cp1252() func(string) string {
 	return fpdf.New("P", "pt", "Letter", "").UnicodeTranslatorFromDescriptor("cp1252")
-})
+}
 
 // writePDF draws the cover and one page per chart.
 func writePDF(cov cover, ds []drawn) ([]byte, error) {
 	raw := vgpdf.New(pageW, pageH)
 	raw.EmbedFonts(true)
-	cv := pdfCanvas{raw}
+	cv := pdfCanvas{Canvas: raw, toCP1252: cp1252()}
 	p := &page{dc: draw.New(cv), top: pageH - margin}
 	drawCover(p, cov, ds)
 	for _, d := range ds {
