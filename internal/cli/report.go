@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -10,8 +12,15 @@ import (
 	"github.com/hitreflect/hitreflect/reports/packet"
 )
 
-// reportNow is when a packet is made; tests fix it.
-var reportNow = time.Now
+// reportNow is when a packet is made: SOURCE_DATE_EPOCH (seconds since
+// 1970, the usual way to make output reproducible) when set, so two
+// reports of the same warehouse can be diffed byte for byte; else now.
+func reportNow() time.Time {
+	if s, err := strconv.ParseInt(os.Getenv("SOURCE_DATE_EPOCH"), 10, 64); err == nil {
+		return time.Unix(s, 0).UTC()
+	}
+	return time.Now()
+}
 
 func (e *env) reportCmd() *cobra.Command {
 	var cfgPath, period, audience string

@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,8 +17,7 @@ func TestReport(t *testing.T) {
 	d := testdistrict.Load(t, 300, 2)
 	d.Warehouse.Close() // the command opens it itself
 	cfg := d.Summary.ConfigPath
-	reportNow = func() time.Time { return time.Date(2026, 3, 16, 9, 0, 0, 0, time.UTC) }
-	defer func() { reportNow = time.Now }()
+	t.Setenv("SOURCE_DATE_EPOCH", strconv.FormatInt(time.Date(2026, 3, 16, 9, 0, 0, 0, time.UTC).Unix(), 10))
 
 	p := d.Setup.Config.Providers[0].ID
 	code, out, errOut := run(t, "report", "--config", cfg, "--audience", "provider:"+p)
