@@ -69,6 +69,13 @@ type suite struct {
 
 func (s suite) fetch(t *testing.T, c connectors.Connector, dst string) ([]string, error) {
 	t.Helper()
+	return Fetch(t, c, dst)
+}
+
+// Fetch runs c.Fetch into dst with a time limit, failing the test if the
+// limit is reached: a connector test never hangs.
+func Fetch(t *testing.T, c connectors.Connector, dst string) ([]string, error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), fetchLimit)
 	defer cancel()
 	paths, err := c.Fetch(ctx, dst)
@@ -76,6 +83,23 @@ func (s suite) fetch(t *testing.T, c connectors.Connector, dst string) ([]string
 		t.Fatalf("Fetch did not finish within %v", fetchLimit)
 	}
 	return paths, err
+}
+
+// ExpectEntries checks that dir holds exactly the named entries, in order
+// (a missing dir holds none).
+func ExpectEntries(t *testing.T, dir string, want ...string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("%s holds %q, want %q", dir, got, want)
+	}
 }
 
 func (s suite) emptySource(t *testing.T) {
@@ -103,7 +127,7 @@ func (s suite) filesComplete(t *testing.T) {
 	}
 	s.expectFiles(t, dst, paths, files)
 	if !s.inPlace {
-		expectDir(t, dst, baseNames(paths))
+		expectDir(t, dst, Names(paths))
 	}
 }
 
@@ -127,7 +151,7 @@ func (s suite) secondFetchReplaces(t *testing.T) {
 		if s.inPlace {
 			continue
 		}
-		if got, want := baseNames(p2), baseNames(p1); got[0] != want[0] {
+		if got, want := Names(p2), Names(p1); got[0] != want[0] {
 			t.Errorf("the same remote name landed as %q, then as %q: a new fetch must replace, not duplicate", want[0], got[0])
 		}
 		// b.csv from the first fetch may stay (the staging folder is the
@@ -250,7 +274,7 @@ func (s suite) oddNames(t *testing.T) {
 				t.Errorf("staged name %q is not a safe name (connectors.SafeName gives %q)", b, connectors.SafeName(b))
 			}
 		}
-		expectDir(t, dst, baseNames(paths))
+		expectDir(t, dst, Names(paths))
 	}
 }
 
@@ -310,7 +334,8 @@ func expectDir(t *testing.T, dir string, names []string) {
 	}
 }
 
-func baseNames(paths []string) []string {
+// Names is the file names of paths.
+func Names(paths []string) []string {
 	out := make([]string, len(paths))
 	for i, p := range paths {
 		out[i] = filepath.Base(p)

@@ -87,7 +87,7 @@ func TestRetriesServerErrors(t *testing.T) {
 
 	t.Run("TwiceThenSucceeds", func(t *testing.T) {
 		calls.Store(0)
-		paths, err := fetch(t, mustNew(t, srv.settings(t, map[string]any{"url": srv.URL + "/sessions.csv"}), nil), t.TempDir())
+		paths, err := connectortest.Fetch(t, mustNew(t, srv.settings(t, map[string]any{"url": srv.URL + "/sessions.csv"}), nil), t.TempDir())
 		if err != nil || len(paths) != 1 || calls.Load() != 3 {
 			t.Fatalf("got %q, %v after %d requests; want the file after 3", paths, err, calls.Load())
 		}
@@ -99,16 +99,16 @@ func TestRetriesServerErrors(t *testing.T) {
 		calls.Store(0)
 		s := srv.settings(t, map[string]any{"url": srv.URL + "/sessions.csv", "retries": uint64(1)})
 		dst := t.TempDir()
-		paths, err := fetch(t, mustNew(t, s, nil), dst)
+		paths, err := connectortest.Fetch(t, mustNew(t, s, nil), dst)
 		want := "GET " + srv.URL + "/sessions.csv: 503 Service Unavailable: maintenance window (gave up after 2 tries)"
 		if err == nil || err.Error() != want || len(paths) != 0 || calls.Load() != 2 {
 			t.Errorf("got %q, %v after %d requests; want %q after 2", paths, err, calls.Load(), want)
 		}
-		expectEntries(t, dst)
+		connectortest.ExpectEntries(t, dst)
 	})
 	t.Run("NotOn4xx", func(t *testing.T) {
 		calls.Store(0)
-		_, err := fetch(t, mustNew(t, srv.settings(t, map[string]any{"url": srv.URL + "/missing.csv"}), nil), t.TempDir())
+		_, err := connectortest.Fetch(t, mustNew(t, srv.settings(t, map[string]any{"url": srv.URL + "/missing.csv"}), nil), t.TempDir())
 		if err == nil || !strings.Contains(err.Error(), "GET "+srv.URL+"/missing.csv: 404 Not Found") || calls.Load() != 1 {
 			t.Errorf("404: %v after %d requests, want one request", err, calls.Load())
 		}
@@ -116,14 +116,14 @@ func TestRetriesServerErrors(t *testing.T) {
 	t.Run("BrokenDownloadTriedAgain", func(t *testing.T) {
 		calls.Store(0)
 		dst := t.TempDir()
-		paths, err := fetch(t, mustNew(t, srv.settings(t, map[string]any{"url": srv.URL + "/broken.csv"}), nil), dst)
+		paths, err := connectortest.Fetch(t, mustNew(t, srv.settings(t, map[string]any{"url": srv.URL + "/broken.csv"}), nil), dst)
 		if err != nil || len(paths) != 1 || calls.Load() != 2 {
 			t.Fatalf("got %q, %v after %d requests", paths, err, calls.Load())
 		}
 		if b, _ := os.ReadFile(paths[0]); string(b) != "id,minutes\n1,30\n" {
 			t.Errorf("content %q", b)
 		}
-		expectEntries(t, dst, "broken.csv")
+		connectortest.ExpectEntries(t, dst, "broken.csv")
 	})
 }
 
@@ -165,12 +165,12 @@ func TestSkipsUnchangedContent(t *testing.T) {
 		"urls": []any{srv.URL + "/etag.csv", srv.URL + "/dated.csv", srv.URL + "/plain.csv"}})
 	c := mustNew(t, settings, nil)
 	dst := t.TempDir()
-	paths, err := fetch(t, c, dst)
-	if err != nil || !slices.Equal(names(paths), []string{"etag.csv", "dated.csv", "plain.csv"}) {
+	paths, err := connectortest.Fetch(t, c, dst)
+	if err != nil || !slices.Equal(connectortest.Names(paths), []string{"etag.csv", "dated.csv", "plain.csv"}) {
 		t.Fatalf("first fetch: %q, %v", paths, err)
 	}
 	// Not loaded yet (say the load failed): the next fetch downloads again.
-	if paths, err = fetch(t, c, dst); err != nil || len(paths) != 3 || len(conditional) != 0 {
+	if paths, err = connectortest.Fetch(t, c, dst); err != nil || len(paths) != 3 || len(conditional) != 0 {
 		t.Fatalf("fetch before any load: %q, %v (conditional requests: %v)", paths, err, conditional)
 	}
 	for _, p := range paths {
@@ -181,7 +181,7 @@ func TestSkipsUnchangedContent(t *testing.T) {
 	// Loaded: nothing comes while nothing changed, even for a connector
 	// built afresh (the next night's process) over the same state folder.
 	c2 := mustNew(t, settings, nil)
-	if paths, err = fetch(t, c2, dst); err != nil || len(paths) != 0 {
+	if paths, err = connectortest.Fetch(t, c2, dst); err != nil || len(paths) != 0 {
 		t.Errorf("fetch of unchanged content: %q, %v; want nothing", paths, err)
 	}
 	if want := []string{"/etag.csv", "/dated.csv"}; !slices.Equal(conditional, want) {
@@ -191,7 +191,7 @@ func TestSkipsUnchangedContent(t *testing.T) {
 	set("/etag.csv", "v2\n", `"v2"`, time.Time{})
 	set("/dated.csv", "v2\n", "", time.Date(2025, 9, 2, 2, 0, 0, 0, time.UTC))
 	set("/plain.csv", "v2\n", "", time.Time{})
-	if paths, err = fetch(t, c2, dst); err != nil || len(paths) != 3 {
+	if paths, err = connectortest.Fetch(t, c2, dst); err != nil || len(paths) != 3 {
 		t.Fatalf("fetch of changed content: %q, %v", paths, err)
 	}
 	for _, p := range paths {
@@ -250,7 +250,7 @@ func TestRefusedCredentials(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			paths, err := fetch(t, mustNew(t, srv.settings(t, c.settings), c.env), t.TempDir())
+			paths, err := connectortest.Fetch(t, mustNew(t, srv.settings(t, c.settings), c.env), t.TempDir())
 			if c.want == "" {
 				if err != nil || len(paths) != 1 {
 					t.Errorf("got %q, %v", paths, err)
@@ -295,7 +295,7 @@ func TestSizeLimit(t *testing.T) {
 			t.Parallel()
 			dst := t.TempDir()
 			s := srv.settings(t, map[string]any{"url": srv.URL + c.path, "max_bytes": c.maxBytes})
-			paths, err := fetch(t, mustNew(t, s, nil), dst)
+			paths, err := connectortest.Fetch(t, mustNew(t, s, nil), dst)
 			if c.want == "" {
 				if err != nil || len(paths) != 1 {
 					t.Fatalf("got %q, %v", paths, err)
@@ -308,7 +308,7 @@ func TestSizeLimit(t *testing.T) {
 			if err == nil || !strings.HasPrefix(err.Error(), c.want) {
 				t.Errorf("got %v, want %q", err, c.want)
 			}
-			expectEntries(t, dst)
+			connectortest.ExpectEntries(t, dst)
 		})
 	}
 }
@@ -331,13 +331,13 @@ func TestFileNames(t *testing.T) {
 	s := srv.settings(t, map[string]any{"url": nil, "urls": []any{
 		srv.URL + "/evil", srv.URL + "/evil-backslash", srv.URL + "/utf8", srv.URL + "/",
 		srv.URL + "/exports/..%2F..%2Fy.csv", srv.URL + "/api/export?format=csv"}})
-	paths, err := fetch(t, mustNew(t, s, nil), dst)
+	paths, err := connectortest.Fetch(t, mustNew(t, s, nil), dst)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"x.csv", "x-2.csv", "résultats d_automne.csv", "download", "y.csv", "export"}
-	if !slices.Equal(names(paths), want) {
-		t.Errorf("staged %q, want %q", names(paths), want)
+	if !slices.Equal(connectortest.Names(paths), want) {
+		t.Errorf("staged %q, want %q", connectortest.Names(paths), want)
 	}
 	for _, p := range paths {
 		if filepath.Dir(p) != dst {
@@ -347,7 +347,7 @@ func TestFileNames(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(dst, "x-2.csv")); string(b) != "/evil-backslash\n" {
 		t.Errorf("x-2.csv holds %q", b)
 	}
-	expectEntries(t, top, "staging")
+	connectortest.ExpectEntries(t, top, "staging")
 }
 
 // A server that stops sending fails the fetch after timeout instead of
@@ -376,14 +376,14 @@ func TestTimeouts(t *testing.T) {
 			dst := t.TempDir()
 			s := srv.settings(t, map[string]any{"url": srv.URL + c.path, "timeout": 0.3, "retries": uint64(1)})
 			start := time.Now()
-			_, err := fetch(t, mustNew(t, s, nil), dst)
+			_, err := connectortest.Fetch(t, mustNew(t, s, nil), dst)
 			if err == nil || err.Error() != c.want+" (gave up after 2 tries)" {
 				t.Errorf("got %v, want %q", err, c.want)
 			}
 			if took := time.Since(start); took > 20*time.Second {
 				t.Errorf("took %v", took)
 			}
-			expectEntries(t, dst)
+			connectortest.ExpectEntries(t, dst)
 		})
 	}
 	t.Run("Cancelled", func(t *testing.T) {
@@ -403,7 +403,7 @@ func TestUntrustedCertificate(t *testing.T) {
 	t.Parallel()
 	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("x")) }))
 	s := srv.settings(t, map[string]any{"url": srv.URL + "/x.csv", "ca_file": nil})
-	_, err := fetch(t, mustNew(t, s, nil), t.TempDir())
+	_, err := connectortest.Fetch(t, mustNew(t, s, nil), t.TempDir())
 	if err == nil || !strings.Contains(err.Error(), "the server's certificate is not trusted") || !strings.Contains(err.Error(), "ca_file") {
 		t.Errorf("got %v", err)
 	}
@@ -521,38 +521,4 @@ func mustNew(t *testing.T, settings map[string]any, environ map[string]string) *
 	}
 	c.backoff = time.Millisecond // the schedule's shape, not its length, is under test
 	return c
-}
-
-func fetch(t *testing.T, c *Connector, dst string) ([]string, error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), testLimit)
-	defer cancel()
-	paths, err := c.Fetch(ctx, dst)
-	if ctx.Err() == context.DeadlineExceeded {
-		t.Fatalf("fetch did not finish within %v", testLimit)
-	}
-	return paths, err
-}
-
-func names(paths []string) []string {
-	out := make([]string, len(paths))
-	for i, p := range paths {
-		out[i] = filepath.Base(p)
-	}
-	return out
-}
-
-func expectEntries(t *testing.T, dir string, want ...string) {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, e := range entries {
-		got = append(got, e.Name())
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("%s holds %q, want %q", dir, got, want)
-	}
 }

@@ -54,12 +54,12 @@ func TestKeyAuth(t *testing.T) {
 	t.Run("PlainKey", func(t *testing.T) {
 		t.Parallel()
 		dst := t.TempDir()
-		paths, err := fetch(t, mustNew(t, settings, nil), dst)
+		paths, err := connectortest.Fetch(t, mustNew(t, settings, nil), dst)
 		if err != nil {
 			t.Fatal(err)
 		}
 		want := []string{"AssessmentResults_2025-09.csv", "AssessmentResults_2025-12.csv", "AssessmentResults_link.csv"}
-		if got := names(paths); !slices.Equal(got, want) {
+		if got := connectortest.Names(paths); !slices.Equal(got, want) {
 			t.Errorf("fetched %q, want %q", got, want)
 		}
 		if b, _ := os.ReadFile(paths[1]); string(b) != "StudentID,TestRITScore\n0042,214\n" {
@@ -79,15 +79,15 @@ func TestKeyAuth(t *testing.T) {
 			t.Errorf("a protected key without key_passphrase_env: %v", err)
 		}
 		s["key_passphrase_env"] = "SFTP_KEY_PASSPHRASE"
-		paths, err := fetch(t, mustNew(t, s, map[string]string{"SFTP_KEY_PASSPHRASE": "correct horse"}), t.TempDir())
+		paths, err := connectortest.Fetch(t, mustNew(t, s, map[string]string{"SFTP_KEY_PASSPHRASE": "correct horse"}), t.TempDir())
 		if err != nil || len(paths) != 3 {
 			t.Errorf("fetch with a protected key: %q, %v", paths, err)
 		}
-		_, err = fetch(t, mustNew(t, s, map[string]string{"SFTP_KEY_PASSPHRASE": "wrong horse"}), t.TempDir())
+		_, err = connectortest.Fetch(t, mustNew(t, s, map[string]string{"SFTP_KEY_PASSPHRASE": "wrong horse"}), t.TempDir())
 		if err == nil || !strings.Contains(err.Error(), "passphrase in environment variable SFTP_KEY_PASSPHRASE") {
 			t.Errorf("wrong passphrase: %v", err)
 		}
-		_, err = fetch(t, mustNew(t, s, nil), t.TempDir())
+		_, err = connectortest.Fetch(t, mustNew(t, s, nil), t.TempDir())
 		if err == nil || !strings.Contains(err.Error(), "environment variable SFTP_KEY_PASSPHRASE (named by key_passphrase_env) is not set") {
 			t.Errorf("passphrase variable not set: %v", err)
 		}
@@ -98,7 +98,7 @@ func TestKeyAuth(t *testing.T) {
 		s := clone(settings)
 		s["key_file"] = filepath.Join(t.TempDir(), "id_stranger")
 		writeKey(t, s["key_file"].(string), "")
-		_, err := fetch(t, mustNew(t, s, nil), t.TempDir())
+		_, err := connectortest.Fetch(t, mustNew(t, s, nil), t.TempDir())
 		if err == nil || !strings.Contains(err.Error(), `log in to `+srv.addr+` as "`+srv.user+`": the server refused the key in `) {
 			t.Errorf("unauthorised key: %v", err)
 		}
@@ -108,7 +108,7 @@ func TestKeyAuth(t *testing.T) {
 		t.Parallel()
 		s := clone(settings)
 		s["path"] = filepath.Join(remote, "nowhere")
-		_, err := fetch(t, mustNew(t, s, nil), t.TempDir())
+		_, err := connectortest.Fetch(t, mustNew(t, s, nil), t.TempDir())
 		if err == nil || !strings.Contains(err.Error(), "remote folder "+filepath.Join(remote, "nowhere")+" does not exist on "+srv.addr) {
 			t.Errorf("missing folder: %v", err)
 		}
@@ -143,7 +143,7 @@ func TestHostKeyRefused(t *testing.T) {
 			s := srv.settings(remote)
 			s["known_hosts"] = c.knownHosts
 			dst := t.TempDir()
-			paths, err := fetch(t, mustNew(t, s, nil), dst)
+			paths, err := connectortest.Fetch(t, mustNew(t, s, nil), dst)
 			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "refusing to connect") {
 				t.Fatalf("got %q, %v; want an error containing %q", paths, err, c.want)
 			}
@@ -157,7 +157,7 @@ func TestHostKeyRefused(t *testing.T) {
 		t.Parallel()
 		s := srv.settings(remote)
 		s["known_hosts"] = cases[0].knownHosts
-		_, err := fetch(t, mustNew(t, s, nil), t.TempDir())
+		_, err := connectortest.Fetch(t, mustNew(t, s, nil), t.TempDir())
 		var hk *HostKeyError
 		if !errors.As(err, &hk) || !strings.Contains(err.Error(), ssh.FingerprintSHA256(srv.hostKey)) ||
 			!strings.Contains(err.Error(), "ssh-keyscan -p "+srv.addr[strings.LastIndex(srv.addr, ":")+1:]+" 127.0.0.1 >> ") {
@@ -175,7 +175,7 @@ func TestWrongPassword(t *testing.T) {
 	delete(s, "key_file")
 	s["password_env"] = "HITREFLECT_SFTP_PASSWORD"
 
-	_, err := fetch(t, mustNew(t, s, map[string]string{"HITREFLECT_SFTP_PASSWORD": "not-the-password"}), t.TempDir())
+	_, err := connectortest.Fetch(t, mustNew(t, s, map[string]string{"HITREFLECT_SFTP_PASSWORD": "not-the-password"}), t.TempDir())
 	want := `log in to ` + srv.addr + ` as "` + srv.user + `": the server refused the password in environment variable HITREFLECT_SFTP_PASSWORD`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("wrong password: got %v, want %q", err, want)
@@ -185,7 +185,7 @@ func TestWrongPassword(t *testing.T) {
 	if os.Geteuid() == 0 && !strings.Contains(srv.log.String(), "Failed password for") {
 		t.Errorf("the server did not see a password attempt; its log:\n%s", srv.log)
 	}
-	_, err = fetch(t, mustNew(t, s, nil), t.TempDir())
+	_, err = connectortest.Fetch(t, mustNew(t, s, nil), t.TempDir())
 	if err == nil || !strings.Contains(err.Error(), "environment variable HITREFLECT_SFTP_PASSWORD (named by password_env) is not set") {
 		t.Errorf("unset password variable: %v", err)
 	}
@@ -212,7 +212,7 @@ func TestFileChangingMidTransfer(t *testing.T) {
 			}
 		}
 		dst := t.TempDir()
-		paths, err := fetch(t, c, dst)
+		paths, err := connectortest.Fetch(t, c, dst)
 		if err != nil || len(paths) != 1 {
 			t.Fatalf("fetch: %q, %v", paths, err)
 		}
@@ -222,9 +222,9 @@ func TestFileChangingMidTransfer(t *testing.T) {
 		if !slices.Equal(tries, []int{1, 2}) {
 			t.Errorf("attempts %v, want [1 2]", tries)
 		}
-		expectEntries(t, dst, "sessions.csv")
+		connectortest.ExpectEntries(t, dst, "sessions.csv")
 		c.afterDownload = nil
-		if paths, err = fetch(t, c, dst); err != nil || !slices.Equal(names(paths), []string{"sessions.csv", "sessions_late.csv"}) {
+		if paths, err = connectortest.Fetch(t, c, dst); err != nil || !slices.Equal(connectortest.Names(paths), []string{"sessions.csv", "sessions_late.csv"}) {
 			t.Errorf("next fetch: %q, %v", paths, err)
 		}
 	})
@@ -241,12 +241,12 @@ func TestFileChangingMidTransfer(t *testing.T) {
 			}
 		}
 		dst := t.TempDir()
-		paths, err := fetch(t, c, dst)
+		paths, err := connectortest.Fetch(t, c, dst)
 		if err == nil || len(paths) != 0 || !strings.Contains(err.Error(), "b_growing.csv on "+srv.addr+" kept changing while it was downloaded (3 tries)") {
 			t.Fatalf("got %q, %v", paths, err)
 		}
 		// The complete file may stay in the staging folder; the growing one never lands.
-		expectEntries(t, dst, "a_done.csv")
+		connectortest.ExpectEntries(t, dst, "a_done.csv")
 	})
 }
 
@@ -264,7 +264,7 @@ func TestArchiveAfterLoad(t *testing.T) {
 	c.now = func() time.Time { return time.Date(2025, 9, 3, 2, 0, 0, 0, time.UTC) }
 	var _ connectors.Archiver = c
 	dst := t.TempDir()
-	paths, err := fetch(t, c, dst)
+	paths, err := connectortest.Fetch(t, c, dst)
 	if err != nil || len(paths) != 3 {
 		t.Fatalf("fetch: %q, %v", paths, err)
 	}
@@ -275,7 +275,7 @@ func TestArchiveAfterLoad(t *testing.T) {
 	if err := c.Archive(ctx, paths[0]); err != nil {
 		t.Fatal(err)
 	}
-	expectEntries(t, archive, "a.csv")
+	connectortest.ExpectEntries(t, archive, "a.csv")
 	if b, _ := os.ReadFile(filepath.Join(archive, "a.csv")); string(b) != "a\n" {
 		t.Errorf("archived a.csv holds %q", b)
 	}
@@ -289,15 +289,15 @@ func TestArchiveAfterLoad(t *testing.T) {
 	if err := c.Archive(ctx, paths[2]); err == nil || !strings.Contains(err.Error(), "changed on the server after it was downloaded") {
 		t.Errorf("archive of a changed file: %v", err)
 	}
-	expectEntries(t, remote, "b.csv", "c.csv")
-	paths, err = fetch(t, c, dst)
-	if err != nil || !slices.Equal(names(paths), []string{"b.csv", "c.csv"}) {
+	connectortest.ExpectEntries(t, remote, "b.csv", "c.csv")
+	paths, err = connectortest.Fetch(t, c, dst)
+	if err != nil || !slices.Equal(connectortest.Names(paths), []string{"b.csv", "c.csv"}) {
 		t.Fatalf("next fetch: %q, %v", paths, err)
 	}
 
 	// A provider re-sends a.csv: the archived copy is kept.
 	writeFile(t, filepath.Join(remote, "a.csv"), "a again\n")
-	paths, err = fetch(t, c, dst)
+	paths, err = connectortest.Fetch(t, c, dst)
 	if err != nil || len(paths) != 3 {
 		t.Fatalf("fetch: %q, %v", paths, err)
 	}
@@ -306,8 +306,8 @@ func TestArchiveAfterLoad(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	expectEntries(t, remote)
-	expectEntries(t, archive, "a.20250903T020000Z.csv", "a.csv", "b.csv", "c.csv")
+	connectortest.ExpectEntries(t, remote)
+	connectortest.ExpectEntries(t, archive, "a.20250903T020000Z.csv", "a.csv", "b.csv", "c.csv")
 	if b, _ := os.ReadFile(filepath.Join(archive, "a.20250903T020000Z.csv")); string(b) != "a again\n" {
 		t.Errorf("re-sent a.csv archived as %q", b)
 	}
@@ -315,14 +315,14 @@ func TestArchiveAfterLoad(t *testing.T) {
 	// Without archive_to, Archive leaves the file where it is.
 	writeFile(t, filepath.Join(remote, "d.csv"), "d\n")
 	plain := mustNew(t, srv.settings(remote), nil)
-	paths, err = fetch(t, plain, dst)
+	paths, err = connectortest.Fetch(t, plain, dst)
 	if err != nil || len(paths) != 1 {
 		t.Fatalf("fetch: %q, %v", paths, err)
 	}
 	if err := plain.Archive(ctx, paths[0]); err != nil {
 		t.Error(err)
 	}
-	expectEntries(t, remote, "d.csv")
+	connectortest.ExpectEntries(t, remote, "d.csv")
 }
 
 // Remote names are the server's to choose; a hostile or careless one cannot
@@ -357,12 +357,12 @@ func TestMaliciousRemoteNames(t *testing.T) {
 	for _, c := range cases {
 		s := srv.settings(remote)
 		s["pattern"] = c.pattern
-		paths, err := fetch(t, mustNew(t, s, nil), dst)
+		paths, err := connectortest.Fetch(t, mustNew(t, s, nil), dst)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Equal(names(paths), c.want) {
-			t.Errorf("pattern %q staged %q, want %q", c.pattern, names(paths), c.want)
+		if !slices.Equal(connectortest.Names(paths), c.want) {
+			t.Errorf("pattern %q staged %q, want %q", c.pattern, connectortest.Names(paths), c.want)
 		}
 		for _, p := range paths {
 			if filepath.Dir(p) != dst {
@@ -376,8 +376,8 @@ func TestMaliciousRemoteNames(t *testing.T) {
 		}
 	}
 	// Nothing was written beside or above the staging folder.
-	expectEntries(t, top, "staging")
-	expectEntries(t, filepath.Join(top, "staging"), "source")
+	connectortest.ExpectEntries(t, top, "staging")
+	connectortest.ExpectEntries(t, filepath.Join(top, "staging"), "source")
 }
 
 func TestSettingsAreCheckedUpFront(t *testing.T) {
@@ -462,7 +462,7 @@ func TestSilentServerTimesOut(t *testing.T) {
 	c := mustNew(t, map[string]any{"type": "sftp", "host": "127.0.0.1", "port": port, "user": "u", "path": "/",
 		"key_file": key, "known_hosts": kh, "timeout": 0.5}, nil)
 	start := time.Now()
-	_, err := fetch(t, c, t.TempDir())
+	_, err := connectortest.Fetch(t, c, t.TempDir())
 	if took := time.Since(start); err == nil || !strings.Contains(err.Error(), "no answer from the server within 500ms") || took > 10*time.Second {
 		t.Errorf("silent server: %v after %v", err, took)
 	}
@@ -511,40 +511,6 @@ func mustNew(t *testing.T, settings map[string]any, environ map[string]string) *
 
 func env(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
-}
-
-func fetch(t *testing.T, c *Connector, dst string) ([]string, error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), testLimit)
-	defer cancel()
-	paths, err := c.Fetch(ctx, dst)
-	if ctx.Err() == context.DeadlineExceeded {
-		t.Fatalf("fetch did not finish within %v", testLimit)
-	}
-	return paths, err
-}
-
-func names(paths []string) []string {
-	out := make([]string, len(paths))
-	for i, p := range paths {
-		out[i] = filepath.Base(p)
-	}
-	return out
-}
-
-func expectEntries(t *testing.T, dir string, want ...string) {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, e := range entries {
-		got = append(got, e.Name())
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("%s holds %q, want %q", dir, got, want)
-	}
 }
 
 func appendFile(t *testing.T, file, s string) {

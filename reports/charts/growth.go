@@ -163,11 +163,7 @@ func GrowthBySchool(t *metrics.Table, o Options) (*Chart, error) {
 			}
 		}
 	}
-	span := xhi - xlo
-	if span == 0 {
-		span = 1
-	}
-	xlo, xhi = xlo-0.05*span, xhi+0.05*span
+	xlo, xhi = padRange(xlo, xhi, 1)
 
 	p := newPanel("")
 	items, ticks, length := stack(groups, kindEstimate, false)

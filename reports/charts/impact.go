@@ -210,11 +210,7 @@ func ImpactForest(t *metrics.Table, o Options) (*Chart, error) {
 		c.Notes = append(c.Notes, fmt.Sprintf("The groups differed by more than 0.25 SD at baseline for %d of %d estimates: those lean heavily on the model", notEquivalent, shown))
 	}
 
-	span := xhi - xlo
-	if span == 0 {
-		span = 0.5
-	}
-	xlo, xhi = xlo-0.05*span, xhi+0.05*span
+	xlo, xhi = padRange(xlo, xhi, 0.5)
 	anyGap := false
 	for i, p := range panels {
 		groups := panelGroups[i]
@@ -362,11 +358,7 @@ func DoseResponse(t *metrics.Table, o Options) (*Chart, error) {
 	}
 	c.Notes = append(c.Notes, "Observational: students who attend more may differ in ways their tests do not show")
 
-	span := yhi - ylo
-	if span == 0 {
-		span = 0.5
-	}
-	ylo, yhi = ylo-0.05*span, yhi+0.05*span
+	ylo, yhi = padRange(ylo, yhi, 0.5)
 	anyGap := false
 	for i, p := range panels {
 		groups := panelGroups[i]

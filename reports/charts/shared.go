@@ -219,11 +219,7 @@ func SharedSchools(impact, engagement *metrics.Table, o Options) (*Chart, error)
 	}
 	c.Notes = append(c.Notes, "Observational, not causal")
 
-	span := xhi - xlo
-	if span == 0 {
-		span = 0.5
-	}
-	xlo, xhi = xlo-0.05*span, xhi+0.05*span
+	xlo, xhi = padRange(xlo, xhi, 0.5)
 
 	// The three panels share their rows when every pair has two subjects:
 	// the side panels then leave the pairs' names to the first.

@@ -251,3 +251,13 @@ func drawHatch(c draw.Canvas, r vg.Rectangle) {
 	}
 	c.StrokeLines(draw.LineStyle{Color: midGrey, Width: 1.5, Dashes: []vg.Length{6, 4}}, closed(rectPoints(r)))
 }
+
+// padRange widens a value range by 5% on each side, so end points and their
+// labels do not sit on the frame; an empty range gets emptySpan.
+func padRange(lo, hi, emptySpan float64) (float64, float64) {
+	span := hi - lo
+	if span == 0 {
+		span = emptySpan
+	}
+	return lo - 0.05*span, hi + 0.05*span
+}
