@@ -25,7 +25,6 @@ import (
 )
 
 // Every fetch in these tests is bounded: a hung connector fails its test.
-const testLimit = 60 * time.Second
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
