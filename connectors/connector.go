@@ -42,6 +42,15 @@ type Archiver interface {
 	Archive(ctx context.Context, localPath string) error
 }
 
+// Originer is implemented by connectors that download: Origin names where a
+// file the last Fetch returned came from (sftp://user@host:port/dir/name, or
+// the URL without credentials or query), so the warehouse's files table and
+// messages name the source rather than the staged copy, which is deleted
+// after the run. It returns "" for a path Fetch did not return.
+type Originer interface {
+	Origin(localPath string) string
+}
+
 // Factory builds a connector from the config's connector settings; baseDir is
 // the config file's folder, against which relative paths resolve.
 type Factory func(settings map[string]any, baseDir string) (Connector, error)

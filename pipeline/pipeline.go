@@ -4,6 +4,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -200,8 +201,12 @@ func (s *Setup) Ingest(ctx context.Context, w *warehouse.Warehouse, opt IngestOp
 					opt.OnStage(src.Name, p, step)
 				}
 			}
+			var origin string // a downloaded file is recorded by where it came from
+			if o, ok := fetcher.(connectors.Originer); ok && len(opt.Paths) == 0 {
+				origin = o.Origin(p)
+			}
 			r, err := ingest.Load(ctx, conn, ingest.Request{Config: s.Config, Source: src, Profile: prof, Path: p,
-				TempDir: tempDir, DryRun: opt.DryRun, Stage: onStage})
+				Origin: origin, TempDir: tempDir, DryRun: opt.DryRun, Stage: onStage})
 			if ctx.Err() != nil {
 				res.Err = ctx.Err()
 				results = append(results, res)
@@ -210,7 +215,7 @@ func (s *Setup) Ingest(ctx context.Context, w *warehouse.Warehouse, opt IngestOp
 			if err != nil {
 				// A file that cannot be loaded (unreadable, a broken link) is
 				// reported; the source's other files still load.
-				r = &ingest.Result{Path: p, Status: ingest.StatusFailed, Message: err.Error()}
+				r = &ingest.Result{Path: cmp.Or(origin, p), Status: ingest.StatusFailed, Message: err.Error()}
 			}
 			res.Files = append(res.Files, r)
 			// A file in the warehouse (now or before) may leave the source:

@@ -66,7 +66,10 @@ const (
 	maxBackoff      = 2 * time.Minute
 )
 
-var _ connectors.Archiver = (*Connector)(nil)
+var (
+	_ connectors.Archiver = (*Connector)(nil)
+	_ connectors.Originer = (*Connector)(nil)
+)
 
 // Connector downloads a list of URLs.
 type Connector struct {
@@ -286,6 +289,27 @@ func (c *Connector) Fetch(ctx context.Context, dstDir string) ([]string, error) 
 	}
 	c.mu.Unlock()
 	return paths, nil
+}
+
+// Origin is the URL behind localPath, without user, password, query or
+// fragment: a query may carry an access key, and the files table is read by
+// whoever reads the warehouse.
+func (c *Connector) Origin(localPath string) string {
+	c.mu.Lock()
+	st, ok := c.pending[localPath]
+	c.mu.Unlock()
+	if !ok {
+		return ""
+	}
+	u, err := url.Parse(st.URL)
+	if err != nil {
+		return ""
+	}
+	clean := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
+	if u.RawQuery != "" {
+		return clean.String() + "?…"
+	}
+	return clean.String()
 }
 
 // Archive remembers that the file behind localPath (a path the last Fetch

@@ -33,6 +33,7 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"net/url"
 	"os"
 	"path"
 	"slices"
@@ -60,7 +61,10 @@ const (
 	attempts = 3
 )
 
-var _ connectors.Archiver = (*Connector)(nil)
+var (
+	_ connectors.Archiver = (*Connector)(nil)
+	_ connectors.Originer = (*Connector)(nil)
+)
 
 // Connector fetches the files in one remote folder that match a pattern.
 type Connector struct {
@@ -355,6 +359,17 @@ func (c *Connector) download(ctx context.Context, client *sftp.Client, f remoteF
 			return f, fmt.Errorf("download %s from %s: %w", f.path, c.addr(), err)
 		}
 	}
+}
+
+// Origin is sftp://user@host:port/path of the remote file behind localPath.
+func (c *Connector) Origin(localPath string) string {
+	c.mu.Lock()
+	f, ok := c.fetched[localPath]
+	c.mu.Unlock()
+	if !ok {
+		return ""
+	}
+	return (&url.URL{Scheme: "sftp", User: url.User(c.user), Host: c.addr(), Path: f.path}).String()
 }
 
 // Archive moves the remote file behind localPath (a path the last Fetch

@@ -6,10 +6,12 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -270,6 +272,16 @@ func TestArchiveAfterLoad(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), testLimit)
 	defer cancel()
+
+	// The warehouse records where each file came from, not its staged copy.
+	want := fmt.Sprintf("sftp://%s@%s/%s", srv.user, net.JoinHostPort(srv.host, strconv.Itoa(srv.port)),
+		strings.TrimPrefix(filepath.ToSlash(filepath.Join(remote, "a.csv")), "/"))
+	if got := c.Origin(paths[0]); got != want {
+		t.Errorf("origin of a.csv: %q, want %q", got, want)
+	}
+	if got := c.Origin(filepath.Join(dst, "elsewhere.csv")); got != "" {
+		t.Errorf("origin of a file it did not fetch: %q", got)
+	}
 
 	// a.csv loaded: it moves to the archive folder, which is created.
 	if err := c.Archive(ctx, paths[0]); err != nil {

@@ -68,7 +68,7 @@ func (e *env) progress() func(source, path string, r *ingest.Result) {
 			fmt.Fprintf(e.stdout, "    reject %s\n", rej)
 		}
 		if r.Rejected > 3 {
-			fmt.Fprintf(e.stdout, "    … %d rows rejected in all: hitreflect rejects --config … --file %s\n", r.Rejected, path)
+			fmt.Fprintf(e.stdout, "    … %d rows rejected in all: hitreflect rejects --config … --file %s\n", r.Rejected, r.Path)
 		}
 	}
 }

@@ -260,7 +260,7 @@ func (l *loader) record(profHash string, start time.Time) error {
 		load_mode, status, message, encoding, header_line, rows_read, rows_loaded, rows_rejected, rows_duplicate, rows_skipped,
 		rows_new, rows_changed, rows_unchanged, rows_removed, skip_reasons, dropped_columns, notes, started_at, finished_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		l.fileID, l.req.Source.Name, l.req.Source.Kind, nullable(l.req.Source.Provider), l.req.Path, l.prep.Hash, l.prep.Size,
+		l.fileID, l.req.Source.Name, l.req.Source.Kind, nullable(l.req.Source.Provider), l.req.name(), l.prep.Hash, l.prep.Size,
 		l.req.Profile.Name, profHash, l.req.Source.LoadMode, l.prep.Encoding, l.prep.HeaderLine,
 		r.Read, r.Loaded, r.Rejected, r.Duplicate, r.Skipped, r.New, r.Changed, r.Unchanged, r.Removed,
 		string(skips), string(dropped), string(notes), start, l.req.Now())

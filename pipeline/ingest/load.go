@@ -28,12 +28,24 @@ type Request struct {
 	Source  config.Source
 	Profile profile.Profile
 	Path    string
+	// Origin names where a downloaded file came from (an sftp:// or https://
+	// address); the files table records it, and messages name it, instead of
+	// Path, a staged copy deleted after the run. Empty: Path is the origin.
+	Origin  string
 	TempDir string
 	// DryRun does all the work and then rolls it back (hitreflect check).
 	DryRun bool
 	// Stage, when set, is told each step of the load (for a progress display).
 	Stage func(step string)
 	Now   func() time.Time
+}
+
+// name is the file as the warehouse records it and messages name it.
+func (r Request) name() string {
+	if r.Origin != "" {
+		return r.Origin
+	}
+	return r.Path
 }
 
 // Status of a file after a load attempt.
@@ -108,7 +120,7 @@ func Load(ctx context.Context, c *sql.Conn, req Request) (*Result, error) {
 	if req.Now == nil {
 		req.Now = time.Now
 	}
-	res := &Result{Path: req.Path}
+	res := &Result{Path: req.name()}
 	// Each step's time is kept in the result; the caller's display is told too.
 	last, lastName := time.Now(), ""
 	stage := func(step string) {
@@ -128,6 +140,7 @@ func Load(ctx context.Context, c *sql.Conn, req Request) (*Result, error) {
 	prep, err := Prepare(req.Path, req.Profile, req.TempDir)
 	var fileErr *FileError
 	if errors.As(err, &fileErr) {
+		fileErr.File = req.name()
 		return rejectWhole(ctx, c, req, res, prep, profHash, fileErr, start)
 	}
 	if err != nil {
@@ -149,6 +162,7 @@ func Load(ctx context.Context, c *sql.Conn, req Request) (*Result, error) {
 
 	cols, err := mapColumns(req.Profile, prep)
 	if errors.As(err, &fileErr) {
+		fileErr.File = req.name()
 		return rejectWhole(ctx, c, req, res, prep, profHash, fileErr, start)
 	}
 	if err != nil {
@@ -163,28 +177,28 @@ func Load(ctx context.Context, c *sql.Conn, req Request) (*Result, error) {
 	// rows it creates provisional rowids, and raw's rowid is the record's
 	// place in the file.
 	if err := l.stageFile(); err != nil {
-		return nil, fmt.Errorf("load %s: %w", req.Path, err)
+		return nil, fmt.Errorf("load %s: %w", req.name(), err)
 	}
 	tx, err := c.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("load %s: begin: %w", req.Path, err)
+		return nil, fmt.Errorf("load %s: begin: %w", req.name(), err)
 	}
 	defer tx.Rollback()
 	l.q = tx
 	stage("applying " + req.Source.LoadMode)
 	if err := l.write(); err != nil {
-		return nil, fmt.Errorf("load %s: applying %s: %w", req.Path, req.Source.LoadMode, err)
+		return nil, fmt.Errorf("load %s: applying %s: %w", req.name(), req.Source.LoadMode, err)
 	}
 	res.Status = StatusLoaded
 	res.Elapsed = time.Since(start)
 	if err := l.record(profHash, start); err != nil {
-		return nil, fmt.Errorf("load %s: record: %w", req.Path, err)
+		return nil, fmt.Errorf("load %s: record: %w", req.name(), err)
 	}
 	if req.DryRun {
 		return res, nil // rolled back by the deferred Rollback
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("load %s: commit: %w", req.Path, err)
+		return nil, fmt.Errorf("load %s: commit: %w", req.name(), err)
 	}
 	return res, nil
 }
@@ -251,10 +265,10 @@ func rejectWhole(ctx context.Context, c *sql.Conn, req Request, res *Result, pre
 	err := c.QueryRowContext(ctx, `INSERT INTO files (file_id, source, kind, provider, path, content_hash, size_bytes,
 		profile, profile_hash, load_mode, status, message, encoding, header_line, started_at, finished_at)
 		VALUES (nextval('file_ids'), ?, ?, ?, ?, ?, ?, ?, ?, ?, 'rejected', ?, ?, ?, ?, ?) RETURNING file_id`,
-		req.Source.Name, req.Source.Kind, nullable(req.Source.Provider), req.Path, prep.Hash, prep.Size,
+		req.Source.Name, req.Source.Kind, nullable(req.Source.Provider), req.name(), prep.Hash, prep.Size,
 		req.Profile.Name, profHash, req.Source.LoadMode, fe.Reason, prep.Encoding, prep.HeaderLine, start, req.Now()).Scan(&res.FileID)
 	if err != nil {
-		return nil, fmt.Errorf("record rejected file %s: %w", req.Path, err)
+		return nil, fmt.Errorf("record rejected file %s: %w", req.name(), err)
 	}
 	return res, nil
 }
