@@ -51,6 +51,15 @@ type Originer interface {
 	Origin(localPath string) string
 }
 
+// Rememberer is implemented by connectors that skip content they remember
+// loading (HTTPS keeps each address's ETag and content hash). Before each
+// fetch the pipeline calls Recall with what the warehouse holds for the
+// source; the connector forgets every file whose content is not there, so
+// a new or restored warehouse gets those files again rather than none.
+type Rememberer interface {
+	Recall(loaded func(sha256 string) bool) error
+}
+
 // Factory builds a connector from the config's connector settings; baseDir is
 // the config file's folder, against which relative paths resolve.
 type Factory func(settings map[string]any, baseDir string) (Connector, error)

@@ -177,6 +177,11 @@ func (s *Setup) Ingest(ctx context.Context, w *warehouse.Warehouse, opt IngestOp
 			if err := os.MkdirAll(staging, 0o700); err != nil {
 				return results, fmt.Errorf("create staging folder: %w", err)
 			}
+			if err := recall(ctx, conn, src.Name, fetcher); err != nil {
+				res.Err = fmt.Errorf("fetch %s: %w", src.Name, err)
+				results = append(results, res)
+				continue
+			}
 			paths, err = fetcher.Fetch(ctx, staging)
 			if err != nil {
 				res.Err = fmt.Errorf("fetch %s: %w", src.Name, err)
@@ -234,6 +239,32 @@ func (s *Setup) Ingest(ctx context.Context, w *warehouse.Warehouse, opt IngestOp
 		results = append(results, res)
 	}
 	return results, nil
+}
+
+// recall tells a connector that skips what it remembers loading which
+// content this warehouse holds for the source (see connectors.Rememberer).
+func recall(ctx context.Context, conn *sql.Conn, source string, fetcher connectors.Connector) error {
+	r, ok := fetcher.(connectors.Rememberer)
+	if !ok {
+		return nil
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT DISTINCT content_hash FROM files WHERE source = ? AND status = 'loaded'`, source)
+	if err != nil {
+		return fmt.Errorf("files loaded before: %w", err)
+	}
+	defer rows.Close()
+	loaded := map[string]bool{}
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return fmt.Errorf("files loaded before: %w", err)
+		}
+		loaded[h] = true
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("files loaded before: %w", err)
+	}
+	return r.Recall(func(h string) bool { return loaded[h] })
 }
 
 // syncConfigTables keeps the providers table equal to the config's list,

@@ -65,12 +65,12 @@ sources:
 		t.Fatalf("first night: %v %+v", err, first)
 	}
 	// The files table says where the file came from (the staged copy is
-	// gone after the run), without the query, which may hold a key.
+	// gone after the run), without the query's values, which may hold a key.
 	var recorded string
 	if err := w.DB.QueryRow(`SELECT path FROM files`).Scan(&recorded); err != nil {
 		t.Fatal(err)
 	}
-	if want := srv.URL + "/export?…"; recorded != want || first[0].Files[0].Path != want {
+	if want := srv.URL + "/export?format=…&key=…"; recorded != want || first[0].Files[0].Path != want {
 		t.Errorf("recorded %q, reported %q; want %q", recorded, first[0].Files[0].Path, want)
 	}
 	second, err := s.Ingest(context.Background(), w, pipeline.IngestOptions{})
@@ -79,5 +79,24 @@ sources:
 	}
 	if full.Load() != 1 || conditional.Load() != 1 {
 		t.Errorf("the server sent the export %d times and answered 304 %d times; want 1 and 1", full.Load(), conditional.Load())
+	}
+
+	// A new, empty warehouse: what the connector remembers is not in it, so
+	// the export is fetched again and loads (not "no files found").
+	w.Close()
+	if err := os.Remove(s.Config.WarehousePath()); err != nil {
+		t.Fatal(err)
+	}
+	w, err = s.OpenWarehouse(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	fresh, err := s.Ingest(context.Background(), w, pipeline.IngestOptions{})
+	if err != nil || fresh[0].Err != nil || len(fresh[0].Files) != 1 || fresh[0].Files[0].Status != ingest.StatusLoaded || fresh[0].Files[0].Loaded != 2 {
+		t.Fatalf("into a new warehouse: %v %+v", err, fresh)
+	}
+	if full.Load() != 2 {
+		t.Errorf("the server sent the export %d times; want 2", full.Load())
 	}
 }

@@ -67,8 +67,9 @@ const (
 )
 
 var (
-	_ connectors.Archiver = (*Connector)(nil)
-	_ connectors.Originer = (*Connector)(nil)
+	_ connectors.Archiver   = (*Connector)(nil)
+	_ connectors.Originer   = (*Connector)(nil)
+	_ connectors.Rememberer = (*Connector)(nil)
 )
 
 // Connector downloads a list of URLs.
@@ -291,9 +292,9 @@ func (c *Connector) Fetch(ctx context.Context, dstDir string) ([]string, error) 
 	return paths, nil
 }
 
-// Origin is the URL behind localPath, without user, password, query or
-// fragment: a query may carry an access key, and the files table is read by
-// whoever reads the warehouse.
+// Origin is the URL behind localPath, without user or password and with
+// its query's values left out, as in messages: they may hold an access key,
+// and the files table is read by whoever reads the warehouse.
 func (c *Connector) Origin(localPath string) string {
 	c.mu.Lock()
 	st, ok := c.pending[localPath]
@@ -305,11 +306,24 @@ func (c *Connector) Origin(localPath string) string {
 	if err != nil {
 		return ""
 	}
-	clean := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
-	if u.RawQuery != "" {
-		return clean.String() + "?…"
+	u.User = nil
+	return redact(u)
+}
+
+// Recall forgets each address whose remembered content the warehouse does
+// not hold (loaded says which it does): the next fetch downloads it again.
+func (c *Connector) Recall(loaded func(sha256 string) bool) error {
+	var errs []error
+	for _, u := range c.urls {
+		st := c.loadState(u)
+		if st.SHA256 == "" || loaded(st.SHA256) {
+			continue
+		}
+		if err := os.Remove(c.stateFile(u)); err != nil && !os.IsNotExist(err) {
+			errs = append(errs, fmt.Errorf("forget %s: %w", redact(u), err))
+		}
 	}
-	return clean.String()
+	return errors.Join(errs...)
 }
 
 // Archive remembers that the file behind localPath (a path the last Fetch
