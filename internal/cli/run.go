@@ -91,7 +91,14 @@ func writeRunSummary(w io.Writer, sum *job.RunSummary) {
 		case st.s.Error != "":
 			fmt.Fprintf(w, "%s: FAILED: %s\n", st.name, st.s.Error)
 		case st.s.Done:
-			fmt.Fprintf(w, "%s: written to %s\n", st.name, st.s.Output)
+			fmt.Fprintf(w, "%s: written to %s", st.name, st.s.Output)
+			if st.s.OlderRemoved > 0 {
+				fmt.Fprintf(w, " (%d older removed, as keep: in the config says)", st.s.OlderRemoved)
+			}
+			if st.s.Note != "" {
+				fmt.Fprintf(w, "; %s", st.s.Note)
+			}
+			fmt.Fprintln(w)
 		default:
 			fmt.Fprintf(w, "%s: %s\n", st.name, st.s.Note)
 		}

@@ -32,6 +32,9 @@ type Config struct {
 	Schools      []School     `yaml:"schools"`
 	Providers    []Provider   `yaml:"providers"`
 	Sources      []Source     `yaml:"sources"`
+	// Keep is how many of the nightly job's dated outputs stay in the output
+	// folder; older ones are deleted after each run.
+	Keep Keep `yaml:"keep"`
 	// Schedule is when hitreflect schedule runs the whole job (cron syntax);
 	// sources may add their own schedules for fetching and loading.
 	Schedule string `yaml:"schedule"`
@@ -70,6 +73,18 @@ type Privacy struct {
 	MinCellSize     int    `yaml:"-"`
 	MinCellSizeSet  *int   `yaml:"min_cell_size"`
 	PseudonymKeyEnv string `yaml:"pseudonym_key_env"`
+}
+
+// Keep is how many dated outputs of each kind hitreflect run keeps: run
+// summaries (runs/), metric tables (metrics/) and research exports
+// (exports/). 0 keeps them all.
+type Keep struct {
+	Runs       int  `yaml:"-"`
+	Metrics    int  `yaml:"-"`
+	Exports    int  `yaml:"-"`
+	RunsSet    *int `yaml:"runs"`
+	MetricsSet *int `yaml:"metrics"`
+	ExportsSet *int `yaml:"exports"`
 }
 
 // DosageTarget is the weekly dosage a student should receive.

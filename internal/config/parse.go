@@ -217,6 +217,11 @@ func (c *Config) applyDefaults() {
 	if c.Schedule == "" {
 		c.Schedule = "0 2 * * *" // every night at 02:00
 	}
+	// A research export is a whole copy of the year, so few are kept; run
+	// summaries are small and also kept in the warehouse's runs table.
+	c.Keep.Runs = orDefault(c.Keep.RunsSet, 90)
+	c.Keep.Metrics = orDefault(c.Keep.MetricsSet, 30)
+	c.Keep.Exports = orDefault(c.Keep.ExportsSet, 7)
 	for i := range c.Sources {
 		if c.Sources[i].LoadMode == "" {
 			c.Sources[i].LoadMode = "upsert"
@@ -300,6 +305,14 @@ func (c *Config) validate(l *Locator) Errors {
 	}
 	if err := checkSchedule(c.Schedule); err != nil {
 		add(l.Errorf("schedule", "expected a cron schedule such as \"0 2 * * *\" (02:00 every night): %v", err))
+	}
+	for _, k := range []struct {
+		key string
+		n   int
+	}{{"keep.runs", c.Keep.Runs}, {"keep.metrics", c.Keep.Metrics}, {"keep.exports", c.Keep.Exports}} {
+		if k.n < 0 {
+			add(l.Errorf(k.key, "expected how many to keep: a whole number, 0 or more (0 keeps all)"))
+		}
 	}
 	if c.Privacy.MinCellSize < 1 {
 		add(l.Errorf("privacy.min_cell_size", "expected a whole number of students, 1 or more (default 10)"))

@@ -50,6 +50,9 @@ type StageSummary struct {
 	Output string `json:"output,omitempty"`
 	Note   string `json:"note,omitempty"`
 	Error  string `json:"error,omitempty"`
+	// OlderRemoved counts the earlier runs' outputs deleted after this one
+	// was written, beyond the config's keep.
+	OlderRemoved int `json:"older_removed,omitempty"`
 }
 
 // RunOptions observe a run.
@@ -100,16 +103,25 @@ func Run(ctx context.Context, s *pipeline.Setup, w *warehouse.Warehouse, opt Run
 		return sum, err
 	}
 	stamp := sum.Started.Format("20060102-150405")
-	sum.Metrics = runMetrics(ctx, s, w, filepath.Join(s.Config.OutputDir(), "metrics", stamp), opt.Now)
-	log.Info("metrics", "output", sum.Metrics.Output, "error", sum.Metrics.Error)
-	sum.Export = runExport(ctx, s, w, filepath.Join(s.Config.OutputDir(), "exports", stamp), opt)
-	log.Info("research export", "output", sum.Export.Output, "note", sum.Export.Note, "error", sum.Export.Error)
+	metricsDir, exportsDir := filepath.Join(s.Config.OutputDir(), "metrics"), filepath.Join(s.Config.OutputDir(), "exports")
+	sum.Metrics = runMetrics(ctx, s, w, filepath.Join(metricsDir, stamp), opt.Now)
+	keepNewest(&sum.Metrics, metricsDir, s.Config.Keep.Metrics)
+	log.Info("metrics", "output", sum.Metrics.Output, "older_removed", sum.Metrics.OlderRemoved, "note", sum.Metrics.Note, "error", sum.Metrics.Error)
+	sum.Export = runExport(ctx, s, w, filepath.Join(exportsDir, stamp), opt)
+	keepNewest(&sum.Export, exportsDir, s.Config.Keep.Exports)
+	log.Info("research export", "output", sum.Export.Output, "older_removed", sum.Export.OlderRemoved, "note", sum.Export.Note, "error", sum.Export.Error)
 	if sum.Metrics.Error != "" || sum.Export.Error != "" {
 		sum.Status = "failed"
 	}
 	sum.Finished = opt.Now()
 	if err := recordRun(ctx, s, w, sum); err != nil {
 		return sum, err
+	}
+	// The runs table keeps every summary; the folder keeps the newest.
+	if n, err := prune(filepath.Join(s.Config.OutputDir(), "runs"), s.Config.Keep.Runs); err != nil {
+		log.Error("older run summaries", "error", err)
+	} else if n > 0 {
+		log.Info("older run summaries removed", "removed", n, "keep", s.Config.Keep.Runs)
 	}
 	log.Info("run finished", "status", sum.Status, "took", sum.Finished.Sub(sum.Started).Round(time.Millisecond).String())
 	return sum, nil
@@ -175,6 +187,21 @@ func writeTableCSV(path string, t *metrics.Table) error {
 		return err
 	}
 	return f.Close()
+}
+
+// keepNewest deletes the older outputs of a stage that has just written a
+// new one, keeping the config's number. Nothing is deleted after a stage
+// that failed or did not run: the last good output stays. Not being able to
+// delete is noted, and does not fail the run.
+func keepNewest(st *StageSummary, dir string, keep int) {
+	if !st.Done {
+		return
+	}
+	n, err := prune(dir, keep)
+	st.OlderRemoved = n
+	if err != nil {
+		st.Note = "could not remove older outputs: " + err.Error()
+	}
 }
 
 // runExport writes the research export when the pseudonym key is set; a
