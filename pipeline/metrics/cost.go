@@ -57,7 +57,8 @@ func (r *Runner) cost(ctx context.Context, opt Options) (*Table, error) {
 	var totalRow []any
 	// The total's unit costs count the groups that have a price: a provider
 	// without a contract would lower them with students that cost nothing here.
-	var pricedServed, pricedHours, pricedDelivered, pricedMeeting float64
+	var pricedServed, pricedMeeting int64 // students: counts, shown as such
+	var pricedHours, pricedDelivered float64
 	anyUnpriced := false
 	for _, row := range e.Rows {
 		if row.Total {
@@ -77,10 +78,10 @@ func (r *Runner) cost(ctx context.Context, opt Options) (*Table, error) {
 			total := c.cost(asFloat(row.Values[served]), asFloat(row.Values[delivered]), asFloat(row.Values[hours]), providerHours[p])
 			totalCost += total
 			fillCost(out.Values, total)
-			pricedServed += asFloat(row.Values[served])
+			pricedServed += asInt(row.Values[served])
 			pricedHours += asFloat(row.Values[hours])
 			pricedDelivered += asFloat(row.Values[delivered])
-			pricedMeeting += asFloat(row.Values[meeting])
+			pricedMeeting += asInt(row.Values[meeting])
 		} else {
 			anyUnpriced = true
 		}

@@ -38,9 +38,15 @@ sources:
 // newRunner loads testdata into a fresh warehouse and sets up metrics on it.
 func newRunner(t *testing.T, extra string) *Runner {
 	t.Helper()
+	return newRunnerFor(t, fixtureConfig+extra)
+}
+
+// newRunnerFor loads the fixtures under a config of the test's own.
+func newRunnerFor(t *testing.T, config string) *Runner {
+	t.Helper()
 	dir, _ := filepath.Abs("testdata")
 	cfgPath := filepath.Join(t.TempDir(), "hitreflect.yaml")
-	text := strings.ReplaceAll(fixtureConfig+extra, "path: .", "path: "+dir)
+	text := strings.ReplaceAll(config, "path: .", "path: "+dir)
 	if err := writeFile(cfgPath, text); err != nil {
 		t.Fatal(err)
 	}
@@ -275,6 +281,37 @@ func TestCostByHand(t *testing.T) {
 		t.Errorf("p2 cost per student served = %v with nobody served", v)
 	}
 	near(t, "total", value(t, tb, "total_cost", map[string]string{"total": ""}), 2020)
+}
+
+// With p2's contract left out of the config, the total row counts p1's
+// students and hours only (2 served, 4.25 hours, 1 meeting the target, 2,000),
+// says so, and shows its student counts as counts.
+func TestCostTotalWithoutOneContract(t *testing.T) {
+	t.Parallel()
+	config := strings.Replace(fixtureConfig, "  - {id: p2, cost: {per_hour: 40}}", "  - {id: p2}", 1)
+	if config == fixtureConfig {
+		t.Fatal("the fixture config no longer has p2's contract")
+	}
+	tb, err := newRunnerFor(t, config).Run(t.Context(), "cost", Options{By: []string{"provider"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := map[string]string{"total": ""}
+	for col, want := range map[string]int64{"students_served": 2, "students_meeting_target": 1} {
+		if v, ok := value(t, tb, col, total).(int64); !ok || v != want {
+			t.Errorf("total %s = %v (%T), want the count %d", col, value(t, tb, col, total), value(t, tb, col, total), want)
+		}
+	}
+	near(t, "total hours attended", value(t, tb, "hours_attended", total), 4.25)
+	near(t, "total cost", value(t, tb, "total_cost", total), 2000)
+	near(t, "total per student", value(t, tb, "cost_per_student_served", total), 1000)
+	near(t, "total per hour", value(t, tb, "cost_per_hour_attended", total), 2000/4.25)
+	if v := value(t, tb, "total_cost", map[string]string{"provider": "p2"}); v != nil {
+		t.Errorf("p2, without a contract, costs %v", v)
+	}
+	if !strings.Contains(tb.Note, "only the providers with a contract") {
+		t.Errorf("note %q", tb.Note)
+	}
 }
 
 // testdata/sessions_quality.csv adds to p2: a Saturday session of 200
