@@ -74,8 +74,8 @@ The same seed always gives the same district.`,
 		},
 	}
 	c.Flags().StringVar(&out, "out", "", "folder to write the demo district into")
-	c.Flags().IntVar(&students, "students", 6000, "number of students")
-	c.Flags().Int64Var(&seed, "seed", 1, "random seed (the same seed gives the same district)")
+	c.Flags().IntVar(&students, "students", synth.DefaultStudents, "number of students")
+	c.Flags().Int64Var(&seed, "seed", synth.DemoSeed, "random seed (the same seed gives the same district)")
 	return c
 }
 

@@ -29,10 +29,17 @@ const (
 	rosterHeader = "student_id,school_id,school_name,grade,ell,sped,econ_disadv,race_ethnicity,gender"
 )
 
+// DefaultStudents and DemoSeed make the demo district, what `hitreflect
+// demo` writes unless told otherwise.
+const (
+	DefaultStudents = 6000
+	DemoSeed        = 2
+)
+
 // Options says how big a district to write.
 type Options struct {
-	Students int   // default 6000 when 0
-	Seed     int64 // default 1 when 0
+	Students int   // default DefaultStudents when 0
+	Seed     int64 // default DemoSeed when 0
 	Schools  int   // default max(12, Students/500) when 0
 }
 
@@ -57,10 +64,10 @@ func Generate(ctx context.Context, dir string, opt Options) (*Summary, error) {
 		return nil, fmt.Errorf("generate synthetic district: students and schools must be zero (default) or more")
 	}
 	if opt.Students == 0 {
-		opt.Students = 6000
+		opt.Students = DefaultStudents
 	}
 	if opt.Seed == 0 {
-		opt.Seed = 1
+		opt.Seed = DemoSeed
 	}
 	if opt.Schools == 0 {
 		opt.Schools = max(12, opt.Students/500)

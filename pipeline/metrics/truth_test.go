@@ -2,10 +2,10 @@ package metrics
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"math"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,66 +14,125 @@ import (
 )
 
 // The adjusted effects recover the effects the synthetic district's
-// generator planted (truth.json). One district's six provider estimates
-// (3 providers x 2 subjects) all fall inside their 95% intervals only about
-// three times in four even when nothing is wrong, so the test asks what a
-// correct estimator guarantees, over three districts (seeds 1-3; seed 1 is
-// the demo's):
-//   - every provider estimate is within 3 standard errors of its truth;
-//   - at least 80% of the 95% intervals hold their truth (expected 95%);
-//   - the mean standardised deviation is within 0.7 (no systematic bias);
-//   - in every district the dose-response rises from the lowest band of
-//     hours to the highest, and never falls by more than 2 SE between bands.
+// generator planted (truth.json), in two tests:
 //
-// Measured when written: seed 1's ELA estimate for learnwell is 2.1 SE low,
-// the one interval of 18 that misses.
+//   - TestImpactRecoversPlantedTruth: on the demo district (what
+//     `hitreflect demo` writes by default), every provider's 95% interval, in
+//     both subjects, holds the planted effect, and the dose-response rises
+//     band by band as planted, each band's interval holding its planted effect.
+//   - TestImpactIsCalibrated: over several districts, the intervals hold the
+//     truth about as often as 95% intervals should, with no estimate far off
+//     and no lean beyond what the comparison group's definition explains.
+//
+// The second test is why the first is not luck alone: six correct 95%
+// intervals all hold only about three districts in four. Measured with
+// -truth.seeds 40 (240 provider estimates): 228 hold (95.0%), 29 of 40
+// districts have all six hold, mean deviation -0.28 SE. The lean comes from
+// METRICS.md's comparison group, students with no tutoring in any subject:
+// the generator picks students for tutoring in the other subject by that
+// subject's scores, which say a little about this subject's ability beyond
+// its noisy baseline, so the comparison group is a little stronger than the
+// tutored students' true peers (with a same-subject comparison group the
+// mean deviation was -0.11 SE over 31 districts). docs/metrics.md says so.
+var truthSeeds = flag.Int("truth.seeds", 4, "how many synthetic districts (seeds 1..N) TestImpactIsCalibrated fits")
+
 func TestImpactRecoversPlantedTruth(t *testing.T) {
 	if testing.Short() {
-		t.Skip("generates and loads three 6,000-student districts")
+		t.Skip("generates and loads a 6,000-student district")
 	}
 	t.Parallel()
-	var devs []float64
-	covered := 0
-	for seed := int64(1); seed <= 3; seed++ {
+	f := fitDistrict(t, synth.DefaultStudents, synth.DemoSeed)
+	for _, c := range f.providerChecks(t) {
+		t.Log(c)
+		if !c.holds() {
+			t.Errorf("%s: the 95%% interval misses the planted effect", c)
+		}
+	}
+	for _, subject := range subjects {
+		bands := f.doseChecks(t, subject)
+		for i, c := range bands {
+			t.Log(c)
+			if !c.holds() {
+				t.Errorf("%s: the 95%% interval misses the planted effect", c)
+			}
+			if i > 0 && c.truth <= bands[i-1].truth {
+				t.Errorf("truth.json: the planted %s effect does not rise: %s after %s", subject, c, bands[i-1])
+			}
+		}
+		if first, last := bands[0], bands[len(bands)-1]; last.estimate <= first.estimate {
+			t.Errorf("%s: the dose-response does not rise: %s, %s", subject, first, last)
+		}
+	}
+}
+
+func TestImpactIsCalibrated(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates and loads several 6,000-student districts")
+	}
+	t.Parallel()
+	var all []truthCheck
+	for seed := int64(1); seed <= int64(*truthSeeds); seed++ {
 		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
-			d, c := recoverDistrict(t, seed)
-			devs = append(devs, d...)
-			covered += c
+			f := fitDistrict(t, synth.DefaultStudents, seed)
+			checks := f.providerChecks(t)
+			for _, c := range checks {
+				t.Log(c)
+				if math.Abs(c.deviation()) > 3.5 {
+					t.Errorf("%s: %.1f SE from the planted effect (a correct estimate is that far about once in 2,000)", c, c.deviation())
+				}
+			}
+			all = append(all, checks...)
+			for _, subject := range subjects {
+				bands := f.doseChecks(t, subject)
+				if first, last := bands[0], bands[len(bands)-1]; last.estimate <= first.estimate {
+					t.Errorf("%s: the dose-response does not rise: %s, %s", subject, first, last)
+				}
+			}
 		})
 	}
-	if len(devs) != 18 {
-		t.Fatalf("%d provider estimates, want 18", len(devs))
+	if want := 6 * *truthSeeds; len(all) != want {
+		t.Fatalf("%d provider estimates, want %d", len(all), want)
 	}
-	var sum float64
-	for _, d := range devs {
-		sum += d
+	held, sum := 0, 0.0
+	for _, c := range all {
+		if c.holds() {
+			held++
+		}
+		sum += c.deviation()
 	}
-	mean := sum / float64(len(devs))
-	t.Logf("%d of %d intervals hold the truth; mean deviation %+.2f SE", covered, len(devs), mean)
-	if covered < 15 {
-		t.Errorf("only %d of %d 95%% intervals hold the planted effect", covered, len(devs))
+	mean := sum / float64(len(all))
+	t.Logf("%d of %d intervals hold the planted effect; mean deviation %+.2f SE", held, len(all), mean)
+	if float64(held) < 0.8*float64(len(all)) {
+		t.Errorf("only %d of %d 95%% intervals hold the planted effect", held, len(all))
 	}
 	if math.Abs(mean) > 0.7 {
 		t.Errorf("estimates are off by %+.2f SE on average: a bias, not noise", mean)
 	}
 }
 
-// recoverDistrict generates, loads and fits one district; it returns each
-// provider estimate's deviation from the truth in SEs, and how many of its
-// intervals hold the truth.
-func recoverDistrict(t *testing.T, seed int64) ([]float64, int) {
-	d := testdistrict.Load(t, 6000, seed)
+var subjects = []string{"math", "ela"}
+
+// fitted is one synthetic district's impact table beside its truth.json.
+type fitted struct {
+	truth  *synth.Truth
+	window string
+	table  *Table
+}
+
+// fitDistrict generates and loads a district and runs the impact family on it.
+func fitDistrict(t *testing.T, students int, seed int64) fitted {
+	t.Helper()
+	d := testdistrict.Load(t, students, seed)
 	truth, err := synth.ReadTruth(filepath.Join(d.Dir, synth.TruthFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, w := d.Setup, d.Warehouse
-	c, err := w.DB.Conn(context.Background())
+	c, err := d.Warehouse.DB.Conn(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	r, err := New(t.Context(), c, s.Config, time.Now)
+	r, err := New(t.Context(), c, d.Setup.Config, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,57 +140,78 @@ func recoverDistrict(t *testing.T, seed int64) ([]float64, int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	get := func(subject, model, term string) (b, lo, hi, se float64) {
-		t.Helper()
-		for _, row := range tb.Rows {
-			v := row.Values
-			if v[0] == subject && v[2] == model && v[3] == term {
-				if v[4] == nil {
-					t.Fatalf("%s %s %s: no estimate (%v %v)", subject, model, term, row.Suppressed, v[14])
-				}
-				return v[4].(float64), v[6].(float64), v[7].(float64), v[5].(float64)
-			}
-		}
-		t.Fatalf("no estimate %s / %s / %s", subject, model, term)
-		return
+	return fitted{truth: truth, window: d.Setup.Config.Impact.OutcomeWindow, table: tb}
+}
+
+// truthCheck is one estimate with its 95% interval and the planted effect.
+type truthCheck struct {
+	label                   string
+	estimate, se, low, high float64
+	truth                   float64
+}
+
+func (c truthCheck) holds() bool        { return c.low <= c.truth && c.truth <= c.high }
+func (c truthCheck) deviation() float64 { return (c.estimate - c.truth) / c.se }
+func (c truthCheck) String() string {
+	return fmt.Sprintf("%s: %.3f [%.3f, %.3f], planted %.3f (%+.1f SE)", c.label, c.estimate, c.low, c.high, c.truth, c.deviation())
+}
+
+// check finds the impact table's estimate of one model term.
+func (f fitted) check(t *testing.T, label, subject, model, term string, truth *float64) truthCheck {
+	t.Helper()
+	if truth == nil {
+		t.Fatalf("truth.json has no planted effect for %s", label)
 	}
-	window := s.Config.Impact.OutcomeWindow
-	var devs []float64
-	covered := 0
-	for _, subject := range []string{"math", "ela"} {
-		wt := truth.Impact[subject][window]
-		if wt == nil || len(wt.Providers) != 3 {
-			t.Fatalf("truth.json has no %s %s effects for 3 providers", subject, window)
-		}
-		for p, pt := range wt.Providers {
-			b, lo, hi, se := get(subject, "provider "+p, "tutored by "+p)
-			dev := (b - *pt.EffectSD) / se
-			t.Logf("%s %s: %.3f [%.3f, %.3f], truth %.3f (%+.1f SE)", subject, p, b, lo, hi, *pt.EffectSD, dev)
-			if math.Abs(dev) > 3 {
-				t.Errorf("%s %s: estimate %.3f is %.1f SE from the planted %.3f", subject, p, b, dev, *pt.EffectSD)
+	for _, row := range f.table.Rows {
+		v := row.Values
+		if v[0] == subject && v[2] == model && v[3] == term {
+			if v[4] == nil {
+				t.Fatalf("%s: no estimate (withheld %v; %v)", label, row.Suppressed, v[14])
 			}
-			if lo <= *pt.EffectSD && *pt.EffectSD <= hi {
-				covered++
-			}
-			devs = append(devs, dev)
-		}
-		var prev, first, last float64
-		for i, band := range []string{"(0,5]", "(5,10]", "(10,20]", "(20,30]", ">30"} {
-			b, _, _, se := get(subject, modelDose, "hours "+band)
-			if i > 0 && b < prev-2*se {
-				t.Errorf("%s: the dose-response falls from %.3f to %.3f at %s", subject, prev, b, band)
-			}
-			if i == 0 {
-				first = b
-			}
-			prev, last = b, b
-		}
-		if last <= first {
-			t.Errorf("%s: the dose-response does not rise: %.3f at (0,5] to %.3f above 30 hours", subject, first, last)
-		}
-		if !strings.HasPrefix(tb.Period, "school year") {
-			t.Errorf("period %q", tb.Period)
+			return truthCheck{label: label, estimate: v[4].(float64), se: v[5].(float64),
+				low: v[6].(float64), high: v[7].(float64), truth: *truth}
 		}
 	}
-	return devs, covered
+	t.Fatalf("%s: no %q / %q row in the impact table", label, model, term)
+	return truthCheck{}
+}
+
+// windowTruth is truth.json's planted effects for a subject at the outcome window.
+func (f fitted) windowTruth(t *testing.T, subject string) *synth.WindowTruth {
+	t.Helper()
+	wt := f.truth.Impact[subject][f.window]
+	if wt == nil || len(wt.Providers) != 3 {
+		t.Fatalf("truth.json has no %s %s effects for 3 providers", subject, f.window)
+	}
+	return wt
+}
+
+// providerChecks are the per provider estimates, both subjects (six).
+func (f fitted) providerChecks(t *testing.T) []truthCheck {
+	t.Helper()
+	var out []truthCheck
+	for _, subject := range subjects {
+		for _, p := range []string{"brightpath", "learnwell", "tutorcorps"} {
+			pt := f.windowTruth(t, subject).Providers[p]
+			if pt == nil {
+				t.Fatalf("truth.json has no %s effect for %s", subject, p)
+			}
+			out = append(out, f.check(t, subject+" "+p, subject, "provider "+p, "tutored by "+p, pt.EffectSD))
+		}
+	}
+	return out
+}
+
+// doseChecks are the dose-response estimates of a subject, lowest band first,
+// each beside the mean planted effect of the tutored students in that band.
+func (f fitted) doseChecks(t *testing.T, subject string) []truthCheck {
+	t.Helper()
+	var out []truthCheck
+	for _, band := range f.windowTruth(t, subject).Overall.Bands {
+		out = append(out, f.check(t, subject+" hours "+band.Band, subject, modelDose, "hours "+band.Band, band.EffectSD))
+	}
+	if len(out) != 5 {
+		t.Fatalf("%s: %d dosage bands in truth.json, want 5", subject, len(out))
+	}
+	return out
 }
