@@ -25,6 +25,10 @@ func Number(settings map[string]any, key string) (n float64, ok bool, err error)
 	case float64:
 		return x, true, nil
 	}
+	if text, isText := v.(string); isText {
+		// YAML reads port: "22" and timeout: 30s as text.
+		return 0, false, &SettingError{Key: key, Msg: fmt.Sprintf("expected a number, got the text %q (write the number alone, without quotes or units)", text)}
+	}
 	return 0, false, &SettingError{Key: key, Msg: fmt.Sprintf("expected a number, got %v", v)}
 }
 
@@ -60,7 +64,7 @@ func Seconds(settings map[string]any, key string, def time.Duration) (time.Durat
 		return def, err
 	}
 	if n <= 0 || n > 7*24*3600 {
-		return 0, &SettingError{Key: key, Msg: fmt.Sprintf("expected a number of seconds above zero, got %v", settings[key])}
+		return 0, &SettingError{Key: key, Msg: fmt.Sprintf("expected a number of seconds above zero and at most 604800 (a week), got %v", settings[key])}
 	}
 	return time.Duration(n * float64(time.Second)), nil
 }

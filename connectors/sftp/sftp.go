@@ -474,7 +474,7 @@ func (c *Connector) dial(ctx context.Context) (*ssh.Client, error) {
 	}
 	cfg := &ssh.ClientConfig{
 		User:              c.user,
-		Auth:              auth,
+		Auth:              auth.methods,
 		HostKeyCallback:   check,
 		HostKeyAlgorithms: algos,
 		Timeout:           c.timeout,
@@ -491,13 +491,13 @@ func (c *Connector) dial(ctx context.Context) (*ssh.Client, error) {
 	stop()
 	if err != nil {
 		raw.Close()
-		return nil, c.explain(err)
+		return nil, c.explain(err, auth)
 	}
 	return ssh.NewClient(sconn, chans, reqs), nil
 }
 
 // explain turns a failed handshake into a message a person can act on.
-func (c *Connector) explain(err error) error {
+func (c *Connector) explain(err error, auth logins) error {
 	var hk *HostKeyError
 	if errors.As(err, &hk) {
 		return hk
@@ -510,49 +510,61 @@ func (c *Connector) explain(err error) error {
 		return fmt.Errorf("host key of %s does not match the known_hosts file %s: the file holds keys of other types for this host than the server offers "+
 			"(%v). The server's key changed, or someone is intercepting the connection; refusing to connect", c.addr(), c.knownHosts, err)
 	}
-	if strings.Contains(err.Error(), "unable to authenticate") {
-		var how []string
-		if c.keyFile != "" {
-			how = append(how, "the key in "+c.keyFile)
+	// Some servers that allow no password logins end a password or
+	// keyboard-interactive attempt with a bare failure message (type 51)
+	// that the SSH library reports as unexpected.
+	refusedOddly := strings.Contains(err.Error(), "unexpected message type 51")
+	if strings.Contains(err.Error(), "unable to authenticate") || refusedOddly {
+		msg := fmt.Sprintf("log in to %s as %q: the server refused %s", c.addr(), c.user, strings.Join(auth.tried, " and "))
+		if auth.skipped != "" {
+			msg += " (" + auth.skipped + ")"
 		}
-		if c.passwordEnv != "" {
-			how = append(how, "the password in environment variable "+c.passwordEnv)
+		if refusedOddly {
+			msg += " (it may not allow password logins: log in with a key)"
 		}
-		return fmt.Errorf("log in to %s as %q: the server refused %s", c.addr(), c.user, strings.Join(how, " and "))
+		return errors.New(msg)
 	}
 	return fmt.Errorf("connect to %s: %w", c.addr(), err)
 }
 
-func (c *Connector) authMethods() ([]ssh.AuthMethod, error) {
-	var methods []ssh.AuthMethod
+// authMethods reads the key and the password the settings name.
+func (c *Connector) authMethods() (logins, error) {
+	var a logins
 	if c.keyFile != "" {
 		b, err := os.ReadFile(c.keyFile)
 		if err != nil {
-			return nil, fmt.Errorf("read key_file: %w", err)
+			return a, fmt.Errorf("read key_file: %w", err)
 		}
 		signer, err := ssh.ParsePrivateKey(b)
 		var missing *ssh.PassphraseMissingError
 		if errors.As(err, &missing) && c.passphraseEnv != "" {
 			pass, perr := connectors.Secret(c.getenv, "key_passphrase_env", c.passphraseEnv)
 			if perr != nil {
-				return nil, perr
+				return a, perr
 			}
 			signer, err = ssh.ParsePrivateKeyWithPassphrase(b, []byte(pass))
 			if err != nil {
-				return nil, fmt.Errorf("open key_file %s with the passphrase in environment variable %s: %w", c.keyFile, c.passphraseEnv, err)
+				return a, fmt.Errorf("open key_file %s with the passphrase in environment variable %s: %w", c.keyFile, c.passphraseEnv, err)
 			}
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read key_file %s: %w", c.keyFile, err)
+			return a, fmt.Errorf("read key_file %s: %w", c.keyFile, err)
 		}
-		methods = append(methods, ssh.PublicKeys(signer))
+		a.methods = append(a.methods, ssh.PublicKeys(signer))
+		a.tried = append(a.tried, "the key in "+c.keyFile)
 	}
 	if c.passwordEnv != "" {
 		pw, err := connectors.Secret(c.getenv, "password_env", c.passwordEnv)
-		if err != nil {
-			return nil, err
+		if err != nil && c.keyFile != "" {
+			// The key may be all the server wants; the password is a
+			// second way in, so its absence is said only if the key fails.
+			a.skipped = err.Error() + ", so the password was not tried"
+			return a, nil
 		}
-		methods = append(methods, ssh.Password(pw),
+		if err != nil {
+			return a, err
+		}
+		a.methods = append(a.methods, ssh.Password(pw),
 			// Servers that ask for the password through PAM prompts.
 			ssh.KeyboardInteractive(func(_, _ string, questions []string, echos []bool) ([]string, error) {
 				answers := make([]string, len(questions))
@@ -561,8 +573,16 @@ func (c *Connector) authMethods() ([]ssh.AuthMethod, error) {
 				}
 				return answers, nil
 			}))
+		a.tried = append(a.tried, "the password in environment variable "+c.passwordEnv)
 	}
-	return methods, nil
+	return a, nil
+}
+
+// logins are the ways a connection logs in, named for a refusal's message.
+type logins struct {
+	methods []ssh.AuthMethod
+	tried   []string
+	skipped string // why a configured way was not tried
 }
 
 // HostKeyError is a server whose host key the known_hosts file does not

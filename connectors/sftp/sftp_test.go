@@ -193,6 +193,43 @@ func TestWrongPassword(t *testing.T) {
 	}
 }
 
+// key_file and password_env both set, the password's variable unset: the
+// key alone logs in; if the server refuses the key, the message says the
+// password was not tried and why.
+func TestKeyWithUnsetPasswordVariable(t *testing.T) {
+	t.Parallel()
+	srv := startSSHD(t, sshdOptions{password: true})
+	remote := t.TempDir()
+	writeFile(t, filepath.Join(remote, "a.csv"), "a\n")
+	s := srv.settings(remote)
+	s["password_env"] = "HITREFLECT_SFTP_PASSWORD"
+	if paths, err := connectortest.Fetch(t, mustNew(t, s, nil), t.TempDir()); err != nil || len(paths) != 1 {
+		t.Fatalf("the key alone: %q, %v", paths, err)
+	}
+	s["key_file"] = filepath.Join(t.TempDir(), "id_stranger")
+	writeKey(t, s["key_file"].(string), "")
+	_, err := connectortest.Fetch(t, mustNew(t, s, nil), t.TempDir())
+	want := `log in to ` + srv.addr + ` as "` + srv.user + `": the server refused the key in ` + s["key_file"].(string) +
+		` (environment variable HITREFLECT_SFTP_PASSWORD (named by password_env) is not set, so the password was not tried)`
+	if err == nil || err.Error() != want {
+		t.Errorf("a refused key, no password:\n got %v\nwant %s", err, want)
+	}
+}
+
+// A server allowing no password logins may end a password attempt with a
+// message the SSH library calls unexpected (seen with OpenSSH and
+// keyboard-interactive); it reads as a refusal, with what to do.
+func TestUnexpectedRefusalIsExplained(t *testing.T) {
+	t.Parallel()
+	c := &Connector{host: "sftp.example.org", port: 22, user: "hit", passwordEnv: "P"}
+	err := c.explain(errors.New("ssh: handshake failed: ssh: unexpected message type 51 (expected 60)"),
+		logins{tried: []string{"the password in environment variable P"}})
+	want := `log in to sftp.example.org:22 as "hit": the server refused the password in environment variable P (it may not allow password logins: log in with a key)`
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+}
+
 // A provider still writing a file while hitreflect downloads it: the copy
 // that does not match the file's final size and time is thrown away.
 func TestFileChangingMidTransfer(t *testing.T) {
@@ -422,7 +459,8 @@ func TestSettingsAreCheckedUpFront(t *testing.T) {
 		{"HostIsAURL", ok(map[string]any{"host": "sftp://sftp.example.org"}), "host: expected a host name"},
 		{"HostWithPort", ok(map[string]any{"host": "sftp.example.org:2222"}), "host: expected a host name without a port"},
 		{"PortTooHigh", ok(map[string]any{"port": uint64(70000)}), "port: expected a port between 1 and 65535"},
-		{"PortAsText", ok(map[string]any{"port": "22"}), "port: expected a number"},
+		{"PortAsText", ok(map[string]any{"port": "22"}), `port: expected a number, got the text "22" (write the number alone, without quotes or units)`},
+		{"TimeoutOverAWeek", ok(map[string]any{"timeout": uint64(700000)}), "timeout: expected a number of seconds above zero and at most 604800 (a week), got 700000"},
 		{"NoUser", ok(map[string]any{"user": nil}), "user: expected a value"},
 		{"NoPath", ok(map[string]any{"path": nil}), "path: expected a value"},
 		{"BadPattern", ok(map[string]any{"pattern": "["}), "pattern: \"[\" is not a valid file name pattern"},
