@@ -18,12 +18,15 @@ func (e *env) runCmd() *cobra.Command {
 	var wait time.Duration
 	c := &cobra.Command{
 		Use:   "run --config FILE [--wait 10m]",
-		Short: "The whole nightly job once: fetch and load every source, then metrics and the research export",
+		Short: "The whole nightly job once: fetch and load every source, then metrics, the research export and the packets",
 		Long: `Runs the whole job once: every source is fetched and loaded (one failing source
 does not stop the others), then every metric family is written as CSV under
-<output>/metrics/, and the research export under <output>/exports/ when the
-pseudonym key is set. The summary goes to the log, to <output>/runs/ and to
-the warehouse's runs table. Exit code 1 when anything failed.
+<output>/metrics/, the research export under <output>/exports/ when the
+pseudonym key is set, and the reflection packets the config's reports: asks
+for (by default every audience's, for the year) under <output>/<period>/. The
+oldest metrics folders, exports and summaries beyond the config's keep: are
+deleted. The summary goes to the log, to <output>/runs/ and to the
+warehouse's runs table. Exit code 1 when anything failed.
 
 Only one hitreflect process works on a warehouse at a time: with --wait, run
 waits that long for another to finish; without, it says who holds it and
@@ -86,7 +89,7 @@ func writeRunSummary(w io.Writer, sum *job.RunSummary) {
 	for _, st := range []struct {
 		name string
 		s    job.StageSummary
-	}{{"metrics", sum.Metrics}, {"research export", sum.Export}} {
+	}{{"metrics", sum.Metrics}, {"research export", sum.Export}, {"reflection packets", sum.Reports}} {
 		switch {
 		case st.s.Error != "":
 			fmt.Fprintf(w, "%s: FAILED: %s\n", st.name, st.s.Error)

@@ -30,9 +30,26 @@ func TestRunTheWholeJob(t *testing.T) {
 		t.Fatalf("demo: %d\n%s%s", code, out, errOut)
 	}
 	cfg := filepath.Join(dir, "hitreflect.yaml")
+	// The district's packet only, to keep the test short (the default is
+	// every audience's).
+	f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("reports: {audience: district}\n")
+	f.Close()
+	// The demo wrote its own packets: the run must write the district's again.
+	packetPDF := filepath.Join(dir, "out", "year", "district", "packet.pdf")
+	if err := os.RemoveAll(filepath.Join(dir, "out", "year")); err != nil {
+		t.Fatal(err)
+	}
 	code, out, _ := run(t, "run", "--config", cfg)
-	if code != ExitOK || !strings.Contains(out, ": ok in") || !strings.Contains(out, "metrics: written to") {
+	if code != ExitOK || !strings.Contains(out, ": ok in") || !strings.Contains(out, "metrics: written to") ||
+		!strings.Contains(out, "reflection packets: written to "+filepath.Join(dir, "out", "year")+"; 1 packet (district)") {
 		t.Fatalf("run: exit %d\n%s", code, out)
+	}
+	if st, err := os.Stat(packetPDF); err != nil || st.Size() == 0 {
+		t.Errorf("the run's packet: %v", err)
 	}
 	runs, _ := filepath.Glob(filepath.Join(dir, "out", "runs", "*.json"))
 	if len(runs) != 1 {

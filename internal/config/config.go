@@ -32,6 +32,8 @@ type Config struct {
 	Schools      []School     `yaml:"schools"`
 	Providers    []Provider   `yaml:"providers"`
 	Sources      []Source     `yaml:"sources"`
+	// Reports is the reflection packets hitreflect run writes each time.
+	Reports Reports `yaml:"reports"`
 	// Keep is how many of the nightly job's dated outputs stay in the output
 	// folder; older ones are deleted after each run.
 	Keep Keep `yaml:"keep"`
@@ -73,6 +75,14 @@ type Privacy struct {
 	MinCellSize     int    `yaml:"-"`
 	MinCellSizeSet  *int   `yaml:"min_cell_size"`
 	PseudonymKeyEnv string `yaml:"pseudonym_key_env"`
+}
+
+// Reports says which packets the nightly job writes: for which audience
+// (all, district, school:ID, provider:ID, or none) and period (year, ytd
+// or a period of the calendar), as hitreflect report's flags do.
+type Reports struct {
+	Audience string `yaml:"audience"`
+	Period   string `yaml:"period"`
 }
 
 // Keep is how many dated outputs of each kind hitreflect run keeps: run

@@ -29,6 +29,9 @@ func TestParseGoodConfigAppliesDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if cfg.Reports != (Reports{Audience: "all", Period: "year"}) {
+		t.Errorf("reports defaults: %+v", cfg.Reports)
+	}
 	if cfg.Keep != (Keep{Runs: 90, Metrics: 30, Exports: 7}) {
 		t.Errorf("keep defaults: %+v", cfg.Keep)
 	}
@@ -59,6 +62,8 @@ func TestConfigErrorsNameFileLineAndKey(t *testing.T) {
 		{"zero is not the default", "school_year: 2025-26", "school_year: 2025-26\nprivacy: {min_cell_size: 0}", `privacy.min_cell_size: expected a whole number of students, 1 or more`},
 		{"bad schedule", "    profile: canonical-sessions", "    profile: canonical-sessions\n    schedule: \"at 2am\"", `/d/c.yaml:16: sources[0].schedule: expected a cron schedule such as "0 2 * * *"`},
 		{"negative keep", "school_year: 2025-26", "school_year: 2025-26\nkeep: {exports: -1}", `/d/c.yaml:3: keep.exports: expected how many to keep: a whole number, 0 or more (0 keeps all)`},
+		{"report for an unknown provider", "school_year: 2025-26", "school_year: 2025-26\nreports: {audience: \"provider:acme\"}", `/d/c.yaml:3: reports.audience: no provider "acme" under providers:`},
+		{"report for a period not in the calendar", "school_year: 2025-26", "school_year: 2025-26\nreports: {period: Q9}", `/d/c.yaml:3: reports.period: expected year, ytd or a period of calendar.periods, got "Q9"`},
 		{"two costs", "cost: {per_student: 1200}", "cost: {per_student: 1200, per_hour: 40}", `/d/c.yaml:9: providers[0].cost: expected one of per_student, per_hour or total, not several`},
 	}
 	for _, c := range cases {

@@ -217,6 +217,12 @@ func (c *Config) applyDefaults() {
 	if c.Schedule == "" {
 		c.Schedule = "0 2 * * *" // every night at 02:00
 	}
+	if c.Reports.Audience == "" {
+		c.Reports.Audience = "all"
+	}
+	if c.Reports.Period == "" {
+		c.Reports.Period = "year"
+	}
 	// A research export is a whole copy of the year, so few are kept; run
 	// summaries are small and also kept in the warehouse's runs table.
 	c.Keep.Runs = orDefault(c.Keep.RunsSet, 90)
@@ -305,6 +311,12 @@ func (c *Config) validate(l *Locator) Errors {
 	}
 	if err := checkSchedule(c.Schedule); err != nil {
 		add(l.Errorf("schedule", "expected a cron schedule such as \"0 2 * * *\" (02:00 every night): %v", err))
+	}
+	if msg := c.checkReportAudience(); msg != "" {
+		add(l.Errorf("reports.audience", "%s", msg))
+	}
+	if p := c.Reports.Period; p != "year" && p != "ytd" && !slices.ContainsFunc(c.Calendar.Periods, func(x Period) bool { return x.Name == p }) {
+		add(l.Errorf("reports.period", "expected year, ytd or a period of calendar.periods, got %q", p))
 	}
 	for _, k := range []struct {
 		key string
@@ -453,4 +465,27 @@ func (cal Calendar) dates() map[string]Date {
 		out[fmt.Sprintf("calendar.periods[%d].to", i)] = p.To
 	}
 	return out
+}
+
+// checkReportAudience says what is wrong with reports.audience, if anything.
+func (c *Config) checkReportAudience() string {
+	a := c.Reports.Audience
+	switch a {
+	case "all", "district", "none":
+		return ""
+	}
+	kind, id, _ := strings.Cut(a, ":")
+	switch {
+	case kind == "school" && id != "":
+		if !slices.ContainsFunc(c.Schools, func(s School) bool { return s.ID == id }) {
+			return fmt.Sprintf("no school %q under schools:", id)
+		}
+		return ""
+	case kind == "provider" && id != "":
+		if !slices.ContainsFunc(c.Providers, func(p Provider) bool { return p.ID == id }) {
+			return fmt.Sprintf("no provider %q under providers:", id)
+		}
+		return ""
+	}
+	return fmt.Sprintf("expected all, district, school:ID, provider:ID or none, got %q", a)
 }

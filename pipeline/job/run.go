@@ -1,6 +1,6 @@
 // Package job runs the whole job: once (Run) or on its schedules
-// (Scheduler), fetching and loading every source, then the metrics and the
-// research export.
+// (Scheduler), fetching and loading every source, then the metrics, the
+// research export and the reflection packets.
 package job
 
 import (
@@ -18,6 +18,7 @@ import (
 	"github.com/hitreflect/hitreflect/pipeline/ingest"
 	"github.com/hitreflect/hitreflect/pipeline/metrics"
 	"github.com/hitreflect/hitreflect/pipeline/warehouse"
+	"github.com/hitreflect/hitreflect/reports/packet"
 )
 
 // RunSummary is what one run of the whole job did; it is logged, written to
@@ -29,6 +30,7 @@ type RunSummary struct {
 	Sources  []SourceSummary `json:"sources"`
 	Metrics  StageSummary    `json:"metrics"`
 	Export   StageSummary    `json:"export"`
+	Reports  StageSummary    `json:"reports"`
 }
 
 // SourceSummary is one source's part of a run.
@@ -64,8 +66,8 @@ type RunOptions struct {
 }
 
 // Run does the whole job once: every source fetched and loaded, then the
-// metrics (CSV per family) and the research export where a pseudonym key is
-// set. A failing source does not stop the others; the run fails if any did.
+// metrics (CSV per family), the research export where a pseudonym key is
+// set, and the reflection packets the config asks for. A failing source does not stop the others; the run fails if any did.
 func Run(ctx context.Context, s *pipeline.Setup, w *warehouse.Warehouse, opt RunOptions) (*RunSummary, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -93,7 +95,8 @@ func Run(ctx context.Context, s *pipeline.Setup, w *warehouse.Warehouse, opt Run
 		if errors.Is(err, pipeline.ErrStopped) || errors.Is(err, context.Canceled) {
 			sum.Status = "stopped"
 		}
-		sum.Metrics.Note, sum.Export.Note = "not run: the run "+sum.Status, "not run: the run "+sum.Status
+		notRun := "not run: the run " + sum.Status
+		sum.Metrics.Note, sum.Export.Note, sum.Reports.Note = notRun, notRun, notRun
 		sum.Finished = opt.Now()
 		// Recorded all the same, so the morning shows the night's run;
 		// the warehouse write uses a fresh context, the run's may be over.
@@ -110,7 +113,9 @@ func Run(ctx context.Context, s *pipeline.Setup, w *warehouse.Warehouse, opt Run
 	sum.Export = runExport(ctx, s, w, filepath.Join(exportsDir, stamp), opt)
 	keepNewest(&sum.Export, exportsDir, s.Config.Keep.Exports)
 	log.Info("research export", "output", sum.Export.Output, "older_removed", sum.Export.OlderRemoved, "note", sum.Export.Note, "error", sum.Export.Error)
-	if sum.Metrics.Error != "" || sum.Export.Error != "" {
+	sum.Reports = runReports(ctx, s, w, opt.Now)
+	log.Info("reflection packets", "output", sum.Reports.Output, "note", sum.Reports.Note, "error", sum.Reports.Error)
+	if sum.Metrics.Error != "" || sum.Export.Error != "" || sum.Reports.Error != "" {
 		sum.Status = "failed"
 	}
 	sum.Finished = opt.Now()
@@ -187,6 +192,26 @@ func writeTableCSV(path string, t *metrics.Table) error {
 		return err
 	}
 	return f.Close()
+}
+
+// runReports rewrites the reflection packets the config's reports: asks
+// for, in <output>/<period>/<audience>/, so the morning has fresh ones.
+func runReports(ctx context.Context, s *pipeline.Setup, w *warehouse.Warehouse, now func() time.Time) StageSummary {
+	rc := s.Config.Reports
+	if rc.Audience == "none" {
+		return StageSummary{Note: "skipped: reports: audience is none in the config"}
+	}
+	c, err := w.DB.Conn(ctx)
+	if err != nil {
+		return StageSummary{Error: err.Error()}
+	}
+	defer c.Close()
+	res, err := packet.Build(ctx, c, s.Config, packet.Options{Period: rc.Period, Audience: rc.Audience, OutDir: s.Config.OutputDir(), Now: now})
+	if err != nil {
+		return StageSummary{Error: err.Error()}
+	}
+	return StageSummary{Done: true, Output: filepath.Join(s.Config.OutputDir(), rc.Period),
+		Note: fmt.Sprintf("%d %s (%s)", len(res.Packets), map[bool]string{true: "packet", false: "packets"}[len(res.Packets) == 1], rc.Audience)}
 }
 
 // keepNewest deletes the older outputs of a stage that has just written a

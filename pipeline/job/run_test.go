@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,7 +53,7 @@ func TestRunKeepsTheNewestOutputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.WriteString("keep: {runs: 2, metrics: 2, exports: 1}\n")
+	f.WriteString("keep: {runs: 2, metrics: 2, exports: 1}\nreports: {audience: none}\n")
 	f.Close()
 	s, err := pipeline.Prepare(sum.ConfigPath, wiring.Connectors())
 	if err != nil {
@@ -107,6 +108,12 @@ func TestRunKeepsTheNewestOutputs(t *testing.T) {
 	var runs int
 	if err := w.DB.QueryRow(`SELECT count(*) FROM runs`).Scan(&runs); err != nil || runs != 5 {
 		t.Errorf("runs table: %d rows (%v), want all 5", runs, err)
+	}
+	if third.Reports.Done || !strings.Contains(third.Reports.Note, "audience is none") {
+		t.Errorf("reports with audience none: %+v", third.Reports)
+	}
+	if _, err := os.Stat(filepath.Join(out, "year")); !os.IsNotExist(err) {
+		t.Errorf("packets written with audience none: %v", err)
 	}
 }
 
