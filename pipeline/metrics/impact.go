@@ -225,13 +225,13 @@ func (e estimate) row(min int) Row {
 	}
 	r := Row{Values: e.values, N: int64(n)}
 	// An estimate resting on fewer than min students in either group is not
-	// shown (the group sizes stay, they are not about any one student).
+	// shown, nor are the group sizes: a count under min is itself a small
+	// cell (METRICS.md: any figure resting on fewer than min students).
 	if n > 0 && n < min {
 		r.Suppressed = fmt.Sprintf("fewer than %d students in a group", min)
-		for i := 4; i <= 8; i++ {
+		for i := 4; i < len(r.Values); i++ { // all but subject, assessment, model, term
 			r.Values[i] = nil
 		}
-		r.Values[11], r.Values[12], r.Values[13], r.Values[14] = nil, nil, nil, nil
 	}
 	return r
 }

@@ -109,3 +109,26 @@ func TestComplementaryRulePerGroup(t *testing.T) {
 		}
 	}
 }
+
+// An impact estimate resting on 6 tutored students is withheld whole: the
+// group sizes too, since a count under the minimum is itself a small cell.
+// One resting on 12 is shown whole.
+func TestWithheldEstimateShowsNoCounts(t *testing.T) {
+	t.Parallel()
+	values := func(nT, nC int) []any {
+		return []any{"math", "map_growth", "provider p1", "tutored by p1", 0.2, 0.05, 0.1, 0.3, 0.01, nT, nC, -0.5, -0.8, "not equivalent", ""}
+	}
+	r := estimate{values: values(6, 200), nT: 6, nC: 200}.row(10)
+	if r.Suppressed == "" {
+		t.Fatal("an estimate on 6 tutored students is shown")
+	}
+	for i, v := range r.Values {
+		if i < 4 && v == nil || i >= 4 && v != nil {
+			t.Errorf("withheld row, column %d: %v", i, v)
+		}
+	}
+	shown := estimate{values: values(12, 200), nT: 12, nC: 200}.row(10)
+	if shown.Suppressed != "" || shown.Values[9] != 12 || shown.Values[10] != 200 || shown.N != 12 {
+		t.Errorf("shown row: %+v", shown)
+	}
+}

@@ -155,10 +155,11 @@ func est(subject, model, term string, b, lo, hi float64, nT, nC int64, eq string
 	return metrics.Row{N: n, Values: []any{subject, "map_growth", model, term, b, (hi - lo) / 3.92, lo, hi, 0.01, nT, nC, -0.6, -0.9, eq, nil}}
 }
 
-// estWithheld is an impact row withheld for a small group: the group sizes stay.
+// estWithheld is an impact row withheld for a small group: nothing but
+// which estimate it is stays, not even the group sizes.
 func estWithheld(subject, model, term string, nT, nC int64) metrics.Row {
 	return metrics.Row{Suppressed: "fewer than 10 students in a group", N: min(nT, nC),
-		Values: []any{subject, "map_growth", model, term, nil, nil, nil, nil, nil, nT, nC, nil, nil, nil, nil}}
+		Values: []any{subject, "map_growth", model, term, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil}}
 }
 
 func impactTable() *metrics.Table {
