@@ -92,6 +92,6 @@ func (e *env) listPackets(res *packet.Result, out string) {
 	for _, s := range order {
 		fmt.Fprintf(e.stdout, "  not drawn (%s): %s\n", plural(skipped[s], "packet"), s)
 	}
-	fmt.Fprintf(e.stdout, "Wrote %d packets (%d files, %s bytes) to %s: metrics in %s, rendering in %s.\n",
-		len(res.Packets), files, num(bytes), out, res.Metrics.Round(10*time.Millisecond), res.Render.Round(10*time.Millisecond))
+	fmt.Fprintf(e.stdout, "Wrote %s (%d files, %s bytes) to %s: metrics in %s, rendering in %s.\n",
+		plural(len(res.Packets), "packet"), files, num(bytes), out, res.Metrics.Round(10*time.Millisecond), res.Render.Round(10*time.Millisecond))
 }

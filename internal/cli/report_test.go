@@ -30,7 +30,7 @@ func TestReport(t *testing.T) {
 			t.Errorf("no %s: %v\n%s", f, err, out)
 		}
 	}
-	if !strings.Contains(out, "Wrote 1 packets") {
+	if !strings.Contains(out, "Wrote 1 packet (") {
 		t.Errorf("output lacks the summary:\n%s", out)
 	}
 

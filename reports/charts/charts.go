@@ -53,6 +53,11 @@ type Options struct {
 	Colors map[string]color.Color
 	// Currency is written before amounts; "$" when empty.
 	Currency string
+	// Scope names the one school or provider a packet is for, when the
+	// rows are theirs but the total row is the whole district's: the n
+	// line and sentences then count the rows shown and name the district's
+	// figure as the district's. Empty for the district's own charts.
+	Scope string
 }
 
 func (o *Options) currency() string {
@@ -143,7 +148,7 @@ func (c *Chart) Save(dir, name string) error {
 		ext string
 		b   []byte
 	}{{".png", png.Bytes()}, {".svg", svg.Bytes()}} {
-		if err := os.WriteFile(filepath.Join(dir, name+f.ext), f.b, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name+f.ext), f.b, 0o600); err != nil {
 			return fmt.Errorf("save chart %q: %w", c.Title, err)
 		}
 	}

@@ -511,3 +511,40 @@ func hex(c color.Color) string {
 	r, g, b, _ := c.RGBA()
 	return "#" + strings.ToUpper(strconv.FormatUint(uint64(0x1000000|(r>>8)<<16|(g>>8)<<8|b>>8), 16)[1:])
 }
+
+// In a school's or a provider's packet the total row is the district's: the
+// n line counts the rows shown and names the district's n as the district's,
+// and the quality sentence counts the provider's own rejected rows.
+func TestScopedChartsCountTheirOwnRows(t *testing.T) {
+	t.Parallel()
+	only := func(tb *metrics.Table, id string) *metrics.Table {
+		out := *tb
+		out.Rows = nil
+		for _, r := range tb.Rows {
+			if r.Total || r.Values[0] == id {
+				out.Rows = append(out.Rows, r)
+			}
+		}
+		return &out
+	}
+	o := testOptions
+	o.Scope = "Lincoln Elementary"
+	c, err := ShareMeetingTargetBySchool(only(engagementBySchool(), "102"), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "n = 46 students served in the groups shown (the district: 166)"; c.N != want {
+		t.Errorf("school's n line %q, want %q", c.N, want)
+	}
+	o.Scope = "LearnWell"
+	q, err := QualityByProvider(only(qualityByProvider(), "learnwell"), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "n = 194 students in the groups shown (the district: 684)"; q.N != want {
+		t.Errorf("provider's n line %q, want %q", q.N, want)
+	}
+	if !strings.Contains(q.Reading, "8 file rows were rejected") || strings.Contains(q.Reading, "38") {
+		t.Errorf("provider's reading counts the district's rejects: %q", q.Reading)
+	}
+}

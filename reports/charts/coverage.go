@@ -54,8 +54,8 @@ func CoverageBySchool(t *metrics.Table, o Options) (*Chart, error) {
 		Data:      v.subset("school", "subject", "students", "eligible", "eligible_served", "coverage", "served", "targeting"),
 		Columns:   len(subjects),
 	}
-	c.N = nLine(v, "students, counted once per subject")
-	if tot, ok := v.total(); ok && tot.Suppressed == "" {
+	c.N = nLine(v, o, "students, counted once per subject")
+	if tot, ok := v.total(); ok && tot.Suppressed == "" && o.Scope == "" {
 		if e, ok := v.num(tot, "eligible"); ok {
 			c.N = fmt.Sprintf("n = %s eligible students, counted once per subject", count(e))
 		}

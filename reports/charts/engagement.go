@@ -57,7 +57,7 @@ func AttendanceBySchoolProvider(t *metrics.Table, o Options) (*Chart, error) {
 	c := &Chart{
 		Name:      "attendance-by-school-provider",
 		Title:     "Attendance by school and provider",
-		N:         nLine(v, "students served"),
+		N:         nLine(v, o, "students served"),
 		TableNote: t.Note,
 		Data:      v.subset("school", "provider", "students_scheduled", "students_served", "sessions_scheduled", "sessions_attended", "attendance_rate"),
 		Columns:   1,
@@ -146,7 +146,7 @@ func ShareMeetingTargetBySchool(t *metrics.Table, o Options) (*Chart, error) {
 	c := &Chart{
 		Name:      "share-meeting-target-by-school",
 		Title:     "Students getting the full dosage, by school",
-		N:         nLine(v, "students served"),
+		N:         nLine(v, o, "students served"),
 		TableNote: t.Note,
 		Data:      v.subset("school", "students_served", "students_meeting_target", "share_meeting_target", "sessions_per_week", "minutes_per_week"),
 		Columns:   1,
@@ -239,7 +239,7 @@ func WeeklyMinutes(t *metrics.Table, target float64, o Options) (*Chart, error) 
 	c := &Chart{
 		Name:      "weekly-minutes-by-provider",
 		Title:     "Minutes of tutoring a week, by provider",
-		N:         nLine(v, "students served"),
+		N:         nLine(v, o, "students served"),
 		TableNote: t.Note,
 		Data:      v.subset("provider", "students_served", "minutes_per_week", "minutes_per_week_p25", "minutes_per_week_median", "minutes_per_week_p75", "share_meeting_target"),
 		Columns:   1,
@@ -349,7 +349,7 @@ func weeklyTrend(t *metrics.Table, o Options, s trendSpec) (*Chart, error) {
 	c := &Chart{
 		Name:      s.name,
 		Title:     s.title,
-		N:         nLine(v, "students served over the period"),
+		N:         nLine(v, o, "students served over the period"),
 		TableNote: t.Note,
 		Data:      v.subset("provider", "week", "students_scheduled", "students_served", "sessions_scheduled", "sessions_attended", s.column),
 		Columns:   1,

@@ -122,10 +122,18 @@ func gapText(why string) string {
 	return "withheld: " + why
 }
 
-// nStudents writes the n behind a chart from the table's total row, else
-// from the rows shown.
-func nLine(v *view, what string) string {
-	if tot, ok := v.total(); ok {
+// nLine writes the n behind a chart from the table's total row, else from
+// the rows shown. In a school's or a provider's packet the total row is the
+// district's: the rows shown are counted, and the district's n follows.
+func nLine(v *view, o Options, what string) string {
+	tot, hasTotal := v.total()
+	// Week by week, the rows count the same students again each week: only
+	// the total says how many there were, and when scoped it is the district's.
+	_, weekly := v.col["week"]
+	if hasTotal && o.Scope != "" && weekly && tot.Suppressed == "" {
+		return fmt.Sprintf("n = %s %s in the district", count(float64(tot.N)), what)
+	}
+	if hasTotal && o.Scope == "" {
 		if tot.Suppressed != "" {
 			return "n withheld (" + tot.Suppressed + ")"
 		}
@@ -137,7 +145,11 @@ func nLine(v *view, what string) string {
 			sum += r.N
 		}
 	}
-	return fmt.Sprintf("n = %s %s in the groups shown", count(float64(sum)), what)
+	line := fmt.Sprintf("n = %s %s in the groups shown", count(float64(sum)), what)
+	if hasTotal && tot.Suppressed == "" {
+		line += fmt.Sprintf(" (the district: %s)", count(float64(tot.N)))
+	}
+	return line
 }
 
 // label finds a display name: the map's, else the id.

@@ -132,13 +132,14 @@ func GrowthBySchool(t *metrics.Table, o Options) (*Chart, error) {
 		c.Reading += "."
 	}
 
-	// n: the total rows of each group, else the rows shown.
+	// n: the total rows of each group, else (and in a school's packet,
+	// where the totals are the district's) the rows shown.
 	var nParts []string
 	for _, grp := range []string{"tutored", "comparison"} {
 		var n int64
 		found := false
 		for _, r := range v.t.Rows {
-			if r.Total && v.str(r, "group") == grp && r.Suppressed == "" {
+			if r.Total && v.str(r, "group") == grp && r.Suppressed == "" && o.Scope == "" {
 				n, found = r.N, true
 			}
 		}

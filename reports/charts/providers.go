@@ -171,7 +171,7 @@ func CostPerStudent(t *metrics.Table, o Options) (*Chart, error) {
 	c := &Chart{
 		Name:      "cost-by-provider",
 		Title:     "What the contracts buy, by provider",
-		N:         nLine(v, "students served"),
+		N:         nLine(v, o, "students served"),
 		TableNote: t.Note,
 		Columns:   2,
 	}
@@ -244,12 +244,12 @@ func QualityByProvider(t *metrics.Table, o Options) (*Chart, error) {
 	c := &Chart{
 		Name:      "quality-by-provider",
 		Title:     "Can the figures be trusted? Data quality by provider",
-		N:         nLine(v, "students"),
+		N:         nLine(v, o, "students"),
 		TableNote: t.Note,
 		Data:      v.subset("provider", "sessions", "students", "id_match_rate", "sessions_unmatched_id", "rows_read", "rows_rejected", "rows_duplicate", "rows_skipped"),
 		Columns:   2,
 	}
-	if tot, ok := v.total(); ok && tot.Suppressed == "" {
+	if tot, ok := v.total(); ok && tot.Suppressed == "" && o.Scope == "" {
 		if s, ok := v.num(tot, "sessions"); ok {
 			c.N = fmt.Sprintf("n = %s sessions of %s students", count(s), count(float64(tot.N)))
 		}
@@ -280,10 +280,11 @@ func QualityByProvider(t *metrics.Table, o Options) (*Chart, error) {
 	default:
 		c.Reading = fmt.Sprintf("The id match rate was lowest for %s (%s%s) and highest for %s (%s)", lo, pct(loV), unmatched(lo), hi, pct(hiV))
 	}
-	// Rejected rows: the total row's count, and the provider with the most.
+	// Rejected rows: the total row's count (unless it is the district's
+	// beside one school's or provider's rows), and the provider with the most.
 	var rejected float64
 	hasRejected := false
-	if tot, ok := totalFigure(v, "rows_rejected"); ok {
+	if tot, ok := totalFigure(v, "rows_rejected"); ok && o.Scope == "" {
 		rejected, hasRejected = tot, true
 	} else {
 		for _, r := range rows {

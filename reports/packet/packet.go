@@ -346,7 +346,9 @@ func renderOne(ts *Tables, a Audience, opt Options) (*Packet, error) {
 		return nil, err
 	}
 	for _, d := range []string{"charts", "tables"} {
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+		// Readable by the owner only, like the rest of the output folder:
+		// packets go out by hand, to the audience they are for.
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
 			return nil, err
 		}
 	}
@@ -374,7 +376,7 @@ func renderOne(ts *Tables, a Audience, opt Options) (*Packet, error) {
 		p.Charts = append(p.Charts, c.Name)
 	}
 	write := func(name string, b []byte) error {
-		return os.WriteFile(filepath.Join(dir, name), b, 0o644)
+		return os.WriteFile(filepath.Join(dir, name), b, 0o600)
 	}
 	for _, d := range ds {
 		if err := write(filepath.Join("charts", d.chart.Name+".png"), d.png); err != nil {

@@ -63,7 +63,16 @@ func TestPacket(t *testing.T) {
 	t.Logf("metrics %s, rendering %s", res.Metrics, res.Render)
 
 	t.Run("files", func(t *testing.T) {
+		// Owner only, like the rest of the output folder.
+		if st, err := os.Stat(filepath.Join(out, "year")); err != nil || st.Mode().Perm() != 0o700 {
+			t.Errorf("period folder: %v %v, want drwx------", st.Mode(), err)
+		}
 		for _, p := range res.Packets {
+			for _, f := range []string{"packet.pdf", "charts", filepath.Join("tables", "cost.csv")} {
+				if st, err := os.Stat(filepath.Join(p.Dir, f)); err == nil && st.Mode().Perm()&0o077 != 0 {
+					t.Errorf("%s: %s is %v: others may read it", p.Audience, f, st.Mode())
+				}
+			}
 			want := filepath.Join(out, "year", p.Audience.Folder())
 			if p.Dir != want {
 				t.Errorf("%s: folder %s, want %s", p.Audience, p.Dir, want)

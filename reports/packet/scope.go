@@ -26,13 +26,13 @@ const (
 var chartSpecs = []chartSpec{
 	{"attendance-by-school-provider", "Attendance rate by school and provider", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
 		t := scoped(ts.get("engagement", "school", "provider"), a)
-		return note(charts.AttendanceBySchoolProvider(t, ts.Options))(a)
+		return note(charts.AttendanceBySchoolProvider(t, ts.options(a)))(a)
 	}},
 	{"weekly-attendance-trend", "Weekly attendance by provider", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
-		return note(charts.WeeklyAttendanceTrend(weekly(ts, a), ts.Options))(a)
+		return note(charts.WeeklyAttendanceTrend(weekly(ts, a), ts.options(a)))(a)
 	}},
 	{"weekly-minutes-trend", "Weekly minutes by provider", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
-		return note(charts.WeeklyMinutesTrend(weekly(ts, a), ts.Options))(a)
+		return note(charts.WeeklyMinutesTrend(weekly(ts, a), ts.options(a)))(a)
 	}},
 	{"weekly-minutes-by-provider", "Weekly minutes per student by provider", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
 		t := ts.get("engagement", "provider")
@@ -41,7 +41,7 @@ var chartSpecs = []chartSpec{
 		} else {
 			t = scoped(t, a)
 		}
-		return note(charts.WeeklyMinutes(t, ts.Target, ts.Options))(a)
+		return note(charts.WeeklyMinutes(t, ts.Target, ts.options(a)))(a)
 	}},
 	{"share-meeting-target-by-school", "Share meeting the dosage target by school", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
 		t := ts.get("engagement", "school")
@@ -50,44 +50,44 @@ var chartSpecs = []chartSpec{
 		} else {
 			t = scoped(t, a)
 		}
-		return note(charts.ShareMeetingTargetBySchool(t, ts.Options))(a)
+		return note(charts.ShareMeetingTargetBySchool(t, ts.options(a)))(a)
 	}},
 	{"coverage-by-school", "Coverage of eligible students by school", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
 		if a.Kind == "provider" {
 			return nil, "coverage is about the district's eligible students, not one provider's; it is in the district packet", nil
 		}
-		return note(charts.CoverageBySchool(scoped(ts.get("coverage", "school", "subject"), a), ts.Options))(a)
+		return note(charts.CoverageBySchool(scoped(ts.get("coverage", "school", "subject"), a), ts.options(a)))(a)
 	}},
 	{"growth-by-school", "Growth of tutored and comparison students by school", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
 		if a.Kind == "provider" {
 			return nil, "growth by school compares all tutored students with comparison students, not one provider's; it is in the district packet", nil
 		}
-		return note(charts.GrowthBySchool(scoped(ts.get("growth", "school"), a), ts.Options))(a)
+		return note(charts.GrowthBySchool(scoped(ts.get("growth", "school"), a), ts.options(a)))(a)
 	}},
 	{"impact-by-provider", "Impact: adjusted effect of tutoring", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
 		if a.Kind == "school" {
 			return nil, "impact is estimated for the district as a whole, not school by school; it is in the district packet", nil
 		}
-		return note(charts.ImpactForest(impactFor(ts.get("impact"), a), ts.Options))(a)
+		return note(charts.ImpactForest(impactFor(ts.get("impact"), a), ts.options(a)))(a)
 	}},
 	{"dose-response", "Impact by hours attended", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
 		if a.Kind == "school" {
 			return nil, "impact is estimated for the district as a whole, not school by school; it is in the district packet", nil
 		}
-		return note(charts.DoseResponse(impactFor(ts.get("impact"), a), ts.Options))(a)
+		return note(charts.DoseResponse(impactFor(ts.get("impact"), a), ts.options(a)))(a)
 	}},
 	{"providers-in-shared-schools", "Providers in shared schools", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
 		// It names two providers side by side: the district's packet only.
 		if a.Kind != "district" {
 			return nil, "it compares providers by name; it is in the district packet", nil
 		}
-		return note(charts.SharedSchools(ts.get("impact"), ts.get("engagement", "school", "provider"), ts.Options))(a)
+		return note(charts.SharedSchools(ts.get("impact"), ts.get("engagement", "school", "provider"), ts.options(a)))(a)
 	}},
 	{"cost-by-provider", "Cost per student by provider", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
 		if a.Kind == "school" {
 			return nil, "the contracts' cost is not split by school; it is in the district packet", nil
 		}
-		return note(charts.CostPerStudent(scoped(ts.get("cost", "provider"), a), ts.Options))(a)
+		return note(charts.CostPerStudent(scoped(ts.get("cost", "provider"), a), ts.options(a)))(a)
 	}},
 	{"quality-by-provider", "Data quality by provider", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
 		t := ts.get("quality", "provider")
@@ -96,8 +96,18 @@ var chartSpecs = []chartSpec{
 		} else {
 			t = scoped(t, a)
 		}
-		return note(charts.QualityByProvider(t, ts.Options))(a)
+		return note(charts.QualityByProvider(t, ts.options(a)))(a)
 	}},
+}
+
+// options are the charts' options for an audience: in a school's or a
+// provider's packet, the total rows are the district's (see scoped).
+func (ts *Tables) options(a Audience) charts.Options {
+	o := ts.Options
+	if a.Kind != "district" {
+		o.Scope = a.Name
+	}
+	return o
 }
 
 // weekly is the week-by-provider table the audience sees.
