@@ -109,12 +109,12 @@ func Run(ctx context.Context, s *pipeline.Setup, w *warehouse.Warehouse, opt Run
 	metricsDir, exportsDir := filepath.Join(s.Config.OutputDir(), "metrics"), filepath.Join(s.Config.OutputDir(), "exports")
 	sum.Metrics = runMetrics(ctx, s, w, filepath.Join(metricsDir, stamp), opt.Now)
 	keepNewest(&sum.Metrics, metricsDir, s.Config.Keep.Metrics)
-	log.Info("metrics", "output", sum.Metrics.Output, "older_removed", sum.Metrics.OlderRemoved, "note", sum.Metrics.Note, "error", sum.Metrics.Error)
+	logStage(log, "metrics", sum.Metrics)
 	sum.Export = runExport(ctx, s, w, filepath.Join(exportsDir, stamp), opt)
 	keepNewest(&sum.Export, exportsDir, s.Config.Keep.Exports)
-	log.Info("research export", "output", sum.Export.Output, "older_removed", sum.Export.OlderRemoved, "note", sum.Export.Note, "error", sum.Export.Error)
+	logStage(log, "research export", sum.Export)
 	sum.Reports = runReports(ctx, s, w, opt.Now)
-	log.Info("reflection packets", "output", sum.Reports.Output, "note", sum.Reports.Note, "error", sum.Reports.Error)
+	logStage(log, "reflection packets", sum.Reports)
 	if sum.Metrics.Error != "" || sum.Export.Error != "" || sum.Reports.Error != "" {
 		sum.Status = "failed"
 	}
@@ -192,6 +192,16 @@ func writeTableCSV(path string, t *metrics.Table) error {
 		return err
 	}
 	return f.Close()
+}
+
+// logStage logs what a stage did; a failed stage at ERROR, so a log
+// watcher that looks for errors sees it.
+func logStage(log *slog.Logger, name string, st StageSummary) {
+	level := slog.LevelInfo
+	if st.Error != "" {
+		level = slog.LevelError
+	}
+	log.Log(context.Background(), level, name, "output", st.Output, "older_removed", st.OlderRemoved, "note", st.Note, "error", st.Error)
 }
 
 // runReports rewrites the reflection packets the config's reports: asks
