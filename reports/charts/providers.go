@@ -64,21 +64,24 @@ func providerPanels(c *Chart, v *view, o Options, chart string, rows []metrics.R
 		items, ticks, length := stack(groups, kindBar, false)
 		categoryAxis(&p.Y, ticks, 0, length)
 		p.X.Label.Text = m.axis
-		var at []float64
+		// Few, wide-spaced ticks: the bars carry their numbers, and the
+		// panels share the width with long provider names.
+		max, tick := niceMax(largest), m.tickLabel
 		if m.rate {
-			at = rateAxis(&p.X)
-		} else {
-			max := niceMax(largest)
-			at = valueAxis(&p.X, 0, max, m.tickLabel)
-			// fewer, wider-spaced ticks: the bars carry their numbers
-			sparse := niceTicks(0, max, 2)
-			ticks := make([]plot.Tick, len(sparse))
-			for i, t := range sparse {
-				ticks[i] = plot.Tick{Value: t, Label: m.tickLabel(t)}
-			}
-			p.X.Tick.Marker = plot.ConstantTicks(ticks)
-			at = sparse
+			max, tick = 1, func(v float64) string { return pct(v) }
 		}
+		valueAxis(&p.X, 0, max, tick)
+		at := niceTicks(0, max, 2)
+		xTicks := make([]plot.Tick, len(at))
+		for i, t := range at {
+			xTicks[i] = plot.Tick{Value: t, Label: tick(t)}
+			if !m.rate && i == 0 && len(at) > 1 {
+				// In a narrow panel "$0" runs into the next label; the
+				// bars start at the axis line anyway.
+				xTicks[i].Label = ""
+			}
+		}
+		p.X.Tick.Marker = plot.ConstantTicks(xTicks)
 		p.Add(&grid{at: at})
 		p.Add(&marks{horizontal: true, items: items})
 		c.Panels = append(c.Panels, p)
@@ -158,7 +161,7 @@ func CostPerStudent(t *metrics.Table, o Options) (*Chart, error) {
 	ms := []measure{
 		{column: "cost_per_student_served", title: "Per student served", axis: "cost per student (" + cur + ")", format: cost, tick: costTick, none: why("no figure: no student served")},
 		{column: "cost_per_hour_attended", title: "Per hour attended", axis: "cost per hour (" + cur + ")", format: cost, tick: costTick, none: why("no figure: no hour attended")},
-		{column: "cost_per_student_meeting_target", title: "Per student meeting the target", axis: "cost per student (" + cur + ")", format: cost, tick: costTick, none: why("no figure: nobody met the target")},
+		{column: "cost_per_student_meeting_target", title: "Per student at target", axis: "cost per student (" + cur + ")", format: cost, tick: costTick, none: why("no figure: nobody met the target")},
 	}
 	var sdSubjects []string
 	for _, col := range t.Columns {
