@@ -21,6 +21,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/hitreflect/hitreflect/pipeline/metrics"
@@ -210,7 +211,7 @@ func (c *Chart) Draw(dc draw.Canvas) {
 // own title, reading and notes (the packet).
 func (c *Chart) DrawFigure(dc draw.Canvas) {
 	if len(c.legend) > 0 {
-		h := drawLegend(dc, c.legend)
+		h := drawLegend(dc, c.legendEntries())
 		dc.Max.Y -= h + gapBelowLegend
 	}
 	cols := c.Columns
@@ -329,4 +330,32 @@ func wrap(sty textStyleT, s string, width vg.Length, max int) []string {
 		lines = append(lines[:max-1], last)
 	}
 	return lines
+}
+
+// legendEntries is the legend as drawn: the hatched swatch says what this
+// chart's hatched slots are, withheld cells, slots with no figure, or both.
+func (c *Chart) legendEntries() []legendEntry {
+	withheld, none := false, false
+	for _, p := range c.Points {
+		switch {
+		case p.Gap == "":
+		case strings.HasPrefix(p.Gap, "withheld"):
+			withheld = true
+		default:
+			none = true
+		}
+	}
+	out := slices.Clone(c.legend)
+	for i := range out {
+		if out[i].kind != legendHatch {
+			continue
+		}
+		switch {
+		case withheld && none:
+			out[i].text = "withheld to protect privacy, or no figure (see the labels and notes)"
+		case none:
+			out[i].text = "no figure (the label says why)"
+		}
+	}
+	return out
 }

@@ -62,6 +62,14 @@ func TestPacket(t *testing.T) {
 	}
 	t.Logf("metrics %s, rendering %s", res.Metrics, res.Render)
 
+	t.Run("titles", func(t *testing.T) {
+		for _, p := range res.Packets {
+			if p.Audience.Kind == "district" {
+				chartTitlesMatch(t, p)
+			}
+		}
+	})
+
 	t.Run("files", func(t *testing.T) {
 		// Owner only, like the rest of the output folder.
 		if st, err := os.Stat(filepath.Join(out, "year")); err != nil || st.Mode().Perm() != 0o700 {
@@ -336,6 +344,22 @@ func TestPacket(t *testing.T) {
 
 // drawnTitles reads the titles of the charts drawn from the packet's
 // index.html headings.
+// chartTitlesMatch: the titles a packet's "not in this packet" list uses
+// are the pages' own, as the district's packet (which draws them all) shows.
+func chartTitlesMatch(t *testing.T, district *Packet) {
+	t.Helper()
+	drawn := drawnTitles(t, district)
+	byName := map[string]string{}
+	for i, name := range district.Charts {
+		byName[name] = drawn[i]
+	}
+	for _, spec := range chartSpecs {
+		if got, ok := byName[spec.name]; ok && got != spec.title {
+			t.Errorf("chart %s: the packet calls it %q, its page %q", spec.name, spec.title, got)
+		}
+	}
+}
+
 func drawnTitles(t *testing.T, p *Packet) []string {
 	b, err := os.ReadFile(filepath.Join(p.Dir, "index.html"))
 	if err != nil {

@@ -22,19 +22,21 @@ const (
 	modelProvider = "provider "
 )
 
-// chartSpecs are the packet's charts, in the order of the packet.
+// chartSpecs are the packet's charts, in the order of the packet. Each
+// title is the chart's own (a test holds them equal), so a chart left out
+// of a packet is named as it is on the pages of another.
 var chartSpecs = []chartSpec{
-	{"attendance-by-school-provider", "Attendance rate by school and provider", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
+	{"attendance-by-school-provider", "Attendance by school and provider", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
 		t := scoped(ts.get("engagement", "school", "provider"), a)
 		return note(charts.AttendanceBySchoolProvider(t, ts.options(a)))(a)
 	}},
-	{"weekly-attendance-trend", "Weekly attendance by provider", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
+	{"weekly-attendance-trend", "Attendance week by week, by provider", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
 		return note(charts.WeeklyAttendanceTrend(weekly(ts, a), ts.options(a)))(a)
 	}},
-	{"weekly-minutes-trend", "Weekly minutes by provider", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
+	{"weekly-minutes-trend", "Minutes of tutoring per student, week by week", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
 		return note(charts.WeeklyMinutesTrend(weekly(ts, a), ts.options(a)))(a)
 	}},
-	{"weekly-minutes-by-provider", "Weekly minutes per student by provider", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
+	{"weekly-minutes-by-provider", "Minutes of tutoring a week, by provider", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
 		t := ts.get("engagement", "provider")
 		if a.Kind == "school" {
 			t = dropColumn(scoped(ts.get("engagement", "school", "provider"), a), "school")
@@ -43,7 +45,7 @@ var chartSpecs = []chartSpec{
 		}
 		return note(charts.WeeklyMinutes(t, ts.Target, ts.options(a)))(a)
 	}},
-	{"share-meeting-target-by-school", "Share meeting the dosage target by school", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
+	{"share-meeting-target-by-school", "Students getting the full dosage, by school", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
 		t := ts.get("engagement", "school")
 		if a.Kind == "provider" {
 			t = dropColumn(scoped(ts.get("engagement", "school", "provider"), a), "provider")
@@ -52,44 +54,44 @@ var chartSpecs = []chartSpec{
 		}
 		return note(charts.ShareMeetingTargetBySchool(t, ts.options(a)))(a)
 	}},
-	{"coverage-by-school", "Coverage of eligible students by school", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
+	{"coverage-by-school", "Eligible students reached, by school", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
 		if a.Kind == "provider" {
 			return nil, "coverage is about the district's eligible students, not one provider's; it is in the district packet", nil
 		}
 		return note(charts.CoverageBySchool(scoped(ts.get("coverage", "school", "subject"), a), ts.options(a)))(a)
 	}},
-	{"growth-by-school", "Growth of tutored and comparison students by school", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
+	{"growth-by-school", "Growth of tutored and comparison students, by school", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
 		if a.Kind == "provider" {
 			return nil, "growth by school compares all tutored students with comparison students, not one provider's; it is in the district packet", nil
 		}
 		return note(charts.GrowthBySchool(scoped(ts.get("growth", "school"), a), ts.options(a)))(a)
 	}},
-	{"impact-by-provider", "Impact: adjusted effect of tutoring", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
+	{"impact-by-provider", "Tutored students against similar untutored students", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
 		if a.Kind == "school" {
 			return nil, "impact is estimated for the district as a whole, not school by school; it is in the district packet", nil
 		}
 		return note(charts.ImpactForest(impactFor(ts.get("impact"), a), ts.options(a)))(a)
 	}},
-	{"dose-response", "Impact by hours attended", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
+	{"dose-response", "Effect by hours of tutoring attended", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
 		if a.Kind == "school" {
 			return nil, "impact is estimated for the district as a whole, not school by school; it is in the district packet", nil
 		}
 		return note(charts.DoseResponse(impactFor(ts.get("impact"), a), ts.options(a)))(a)
 	}},
-	{"providers-in-shared-schools", "Providers in shared schools", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
+	{"providers-in-shared-schools", "Providers in the schools they share: effect, attendance and minutes", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
 		// It names two providers side by side: the district's packet only.
 		if a.Kind != "district" {
 			return nil, "it compares providers by name; it is in the district packet", nil
 		}
 		return note(charts.SharedSchools(ts.get("impact"), ts.get("engagement", "school", "provider"), ts.options(a)))(a)
 	}},
-	{"cost-by-provider", "Cost per student by provider", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
+	{"cost-by-provider", "What the contracts buy, by provider", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
 		if a.Kind == "school" {
 			return nil, "the contracts' cost is not split by school; it is in the district packet", nil
 		}
 		return note(charts.CostPerStudent(scoped(ts.get("cost", "provider"), a), ts.options(a)))(a)
 	}},
-	{"quality-by-provider", "Data quality by provider", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
+	{"quality-by-provider", "Can the figures be trusted? Data quality by provider", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
 		t := ts.get("quality", "provider")
 		if a.Kind == "school" {
 			t = dropColumn(scoped(ts.get("quality", "school", "provider"), a), "school")
