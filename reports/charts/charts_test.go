@@ -548,3 +548,19 @@ func TestScopedChartsCountTheirOwnRows(t *testing.T) {
 		t.Errorf("provider's reading counts the district's rejects: %q", q.Reading)
 	}
 }
+
+// The impact pages give the observational caveat once: the table's copy of
+// it goes, whatever else the table's note says stays.
+func TestImpactTableNoteDropsTheCaveatOnly(t *testing.T) {
+	t.Parallel()
+	caveat := impactTable().Note
+	for note, want := range map[string]string{
+		caveat: "",
+		caveat + " The cut by school does not apply to impact.": "The cut by school does not apply to impact.",
+		"Some other note.": "Some other note.",
+	} {
+		if got := withoutCaveat(note); got != want {
+			t.Errorf("withoutCaveat(%q) = %q, want %q", note, got, want)
+		}
+	}
+}

@@ -105,7 +105,7 @@ func ImpactForest(t *metrics.Table, o Options) (*Chart, error) {
 	c := &Chart{
 		Name:      "impact-by-provider",
 		Title:     "Tutored students against similar untutored students",
-		TableNote: t.Note,
+		TableNote: withoutCaveat(t.Note),
 		Data: v.subsetRows(func(r metrics.Row) bool { return isForest(v.str(r, "model")) },
 			"subject", "assessment", "model", "term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "n_tutored", "n_comparison", "baseline_equivalence", "note"),
 		Columns: 1,
@@ -278,7 +278,7 @@ func DoseResponse(t *metrics.Table, o Options) (*Chart, error) {
 	c := &Chart{
 		Name:      "dose-response",
 		Title:     "Effect by hours of tutoring attended",
-		TableNote: t.Note,
+		TableNote: withoutCaveat(t.Note),
 		Data: v.subsetRows(func(r metrics.Row) bool { return isDose(v.str(r, "model")) },
 			"subject", "assessment", "model", "term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "n_tutored", "n_comparison", "baseline_equivalence", "note"),
 		Columns: min(len(panels), 2),
@@ -431,4 +431,17 @@ func lowerName(s string) string {
 		return s
 	}
 	return lowerFirst(s)
+}
+
+// withoutCaveat is the impact table's note without its first sentence,
+// the observational caveat, which the chart's own notes already give in
+// the chart's words: a page says it once.
+func withoutCaveat(note string) string {
+	if rest, ok := strings.CutPrefix(note, "Observational estimates, not causal ones:"); ok {
+		if _, after, found := strings.Cut(rest, ". "); found {
+			return after
+		}
+		return ""
+	}
+	return note
 }

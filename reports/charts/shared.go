@@ -75,7 +75,7 @@ func SharedSchools(impact, engagement *metrics.Table, o Options) (*Chart, error)
 	c := &Chart{
 		Name:      "providers-in-shared-schools",
 		Title:     "Providers in the schools they share: effect, attendance and minutes",
-		TableNote: impact.Note,
+		TableNote: withoutCaveat(impact.Note),
 		Data: iv.subsetRows(func(r metrics.Row) bool { return pairModel.MatchString(iv.str(r, "model")) },
 			"subject", "assessment", "model", "term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "n_tutored", "n_comparison", "baseline_equivalence", "note"),
 		Columns: 3,
