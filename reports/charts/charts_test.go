@@ -547,6 +547,33 @@ func TestScopedChartsCountTheirOwnRows(t *testing.T) {
 	if !strings.Contains(q.Reading, "8 file rows were rejected") || strings.Contains(q.Reading, "38") {
 		t.Errorf("provider's reading counts the district's rejects: %q", q.Reading)
 	}
+	// One school, one provider: the sentences name them, not "every school
+	// shown" or a range "by provider" from a provider to itself.
+	o.Scope = "school 102"
+	c, err = ShareMeetingTargetBySchool(only(engagementBySchool(), "102"), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "7% of students served met the dosage target at " + label(o.Schools, "102"); !strings.HasPrefix(c.Reading, want) {
+		t.Errorf("one school's reading %q, want it to start %q", c.Reading, want)
+	}
+	imp := impactTable()
+	mi := slices.Index(imp.Columns, "model")
+	kept := imp.Rows[:0:0]
+	for _, r := range imp.Rows {
+		if m := r.Values[mi].(string); !strings.HasPrefix(m, "provider ") || m == "provider learnwell" {
+			kept = append(kept, r)
+		}
+	}
+	imp.Rows = kept
+	o.Scope = "LearnWell"
+	f, err := ImpactForest(imp, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(f.Reading, "by provider") {
+		t.Errorf("one provider's impact reading gives a range by provider: %q", f.Reading)
+	}
 }
 
 // The impact pages give the observational caveat once: the table's copy of

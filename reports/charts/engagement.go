@@ -158,6 +158,8 @@ func ShareMeetingTargetBySchool(t *metrics.Table, o Options) (*Chart, error) {
 	switch {
 	case !lo.ok:
 		c.Reading = "Every school's share meeting the target is withheld."
+	case lo.group == hi.group: // one school shown: a school's own packet
+		c.Reading = fmt.Sprintf("%s of students served met the dosage target at %s", pct(hi.slot.value), hi.group)
 	case lo.slot.value == hi.slot.value:
 		c.Reading = fmt.Sprintf("%s of students served met the dosage target in every school shown", pct(hi.slot.value))
 	default:
@@ -490,7 +492,11 @@ func trendReading(s trendSpec, series []namedSeries, format func(float64) string
 	}
 	span := fmt.Sprintf("(weeks of %s to %s)", date(best.x0), date(best.x1))
 	if steady {
-		return capitalize(fmt.Sprintf("%s held steady for every provider over the last four weeks %s.", s.what, span))
+		who := "for every provider"
+		if len(series) == 1 { // a provider's own packet
+			who = "at " + series[0].name
+		}
+		return capitalize(fmt.Sprintf("%s held steady %s over the last four weeks %s.", s.what, who, span))
 	}
 	verb := "rose"
 	if best.y1 < best.y0 {

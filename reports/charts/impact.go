@@ -112,10 +112,6 @@ func ImpactForest(t *metrics.Table, o Options) (*Chart, error) {
 	}
 	var panelGroups [][]group
 	var overall, nParts []string
-	type provEst struct {
-		name, panel string
-		value       float64
-	}
 	var provs []provEst
 	xlo, xhi := 0.0, 0.0
 	shown, notEquivalent := 0, 0
@@ -181,7 +177,7 @@ func ImpactForest(t *metrics.Table, o Options) (*Chart, error) {
 		c.Reading = "No overall estimate can be shown: every one is withheld or not estimable."
 	} else {
 		c.Reading = capitalize(strings.Join(overall, "; "))
-		if len(provs) > 1 {
+		if len(provs) > 1 && !oneProvider(provs) {
 			lo, hi := provs[0], provs[0]
 			for _, pe := range provs[1:] {
 				if pe.value < lo.value {
@@ -431,6 +427,23 @@ func lowerName(s string) string {
 		return s
 	}
 	return lowerFirst(s)
+}
+
+// provEst is one provider's estimate in one subject's panel.
+type provEst struct {
+	name, panel string
+	value       float64
+}
+
+// oneProvider says whether the estimates are all one provider's (a
+// provider's own packet, one per subject): no range across providers then.
+func oneProvider(provs []provEst) bool {
+	for _, pe := range provs[1:] {
+		if pe.name != provs[0].name {
+			return false
+		}
+	}
+	return true
 }
 
 // withoutCaveat is the impact table's note without its first sentence,
