@@ -74,7 +74,7 @@ func (e *env) logger() *slog.Logger {
 }
 
 func writeRunSummary(w io.Writer, sum *job.RunSummary) {
-	fmt.Fprintf(w, "\nRun of %s: %s in %s\n", sum.Started.Format("2006-01-02 15:04"), sum.Status, sum.Finished.Sub(sum.Started).Round(100*time.Millisecond))
+	fmt.Fprintf(w, "\nRun of %s: %s in %.1fs\n", sum.Started.Format("2006-01-02 15:04"), sum.Status, sum.Finished.Sub(sum.Started).Seconds())
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "source\tfiles\tloaded\talready loaded\trejected or failed\trows loaded\trows rejected\t")
 	for _, s := range sum.Sources {

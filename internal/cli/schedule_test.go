@@ -66,7 +66,7 @@ func TestScheduleStopsGracefullyMidLoad(t *testing.T) {
 	wait(`"msg":"job started"`)
 	time.Sleep(1500 * time.Millisecond) // into the load
 	cmd.Process.Signal(syscall.SIGTERM)
-	wait("stopping: finishing the file in hand")
+	wait("stopping: finishing the file or step in hand")
 	wait("schedule stopped")
 	for l := range lines {
 		log = append(log, l)

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/hitreflect/hitreflect/pipeline"
@@ -218,7 +219,8 @@ func runReports(ctx context.Context, s *pipeline.Setup, w *warehouse.Warehouse, 
 	defer c.Close()
 	res, err := packet.Build(ctx, c, s.Config, packet.Options{Period: rc.Period, Audience: rc.Audience, OutDir: s.Config.OutputDir(), Now: now})
 	if err != nil {
-		return StageSummary{Error: err.Error()}
+		// Packets fail one by one (errors.Join): one line for the log.
+		return StageSummary{Error: strings.ReplaceAll(err.Error(), "\n", "; ")}
 	}
 	return StageSummary{Done: true, Output: filepath.Join(s.Config.OutputDir(), rc.Period),
 		Note: fmt.Sprintf("%d %s (%s)", len(res.Packets), map[bool]string{true: "packet", false: "packets"}[len(res.Packets) == 1], rc.Audience)}

@@ -102,7 +102,7 @@ func (sc *Scheduler) Run(ctx context.Context, hard <-chan struct{}) error {
 	sc.writeStatus()
 	sc.log.Info("schedule started", "jobs", len(sc.status.Jobs), "status_file", sc.statusPath())
 	<-ctx.Done()
-	sc.log.Info("stopping: finishing the file in hand")
+	sc.log.Info("stopping: finishing the file or step in hand")
 	sc.stopping.Store(true)
 	stopWaits()            // a job still waiting for the lock gives up
 	done := sc.cron.Stop() // no new jobs; done when running ones return
