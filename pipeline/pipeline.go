@@ -93,7 +93,7 @@ func (s *Setup) OpenLocked(ctx context.Context, wait time.Duration, waiting func
 
 // OpenWarehouse opens the config's warehouse.
 func (s *Setup) OpenWarehouse(ctx context.Context) (*warehouse.Warehouse, error) {
-	return warehouse.Open(ctx, s.Config.WarehousePath())
+	return warehouse.OpenWith(ctx, s.Config.WarehousePath(), warehouse.Options{MemoryLimit: s.Config.MemoryLimit})
 }
 
 // IngestOptions narrow and observe an ingest.

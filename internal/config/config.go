@@ -19,12 +19,15 @@ type Config struct {
 	// config (warehouse, output, landing folders) are relative to its folder.
 	Path string `yaml:"-"`
 
-	District     string       `yaml:"district"`
-	SchoolYear   string       `yaml:"school_year"`
-	Timezone     string       `yaml:"timezone"`
-	Calendar     Calendar     `yaml:"calendar"`
-	Warehouse    string       `yaml:"warehouse"`
-	Output       string       `yaml:"output"`
+	District   string   `yaml:"district"`
+	SchoolYear string   `yaml:"school_year"`
+	Timezone   string   `yaml:"timezone"`
+	Calendar   Calendar `yaml:"calendar"`
+	Warehouse  string   `yaml:"warehouse"`
+	Output     string   `yaml:"output"`
+	// MemoryLimit caps the warehouse's memory ("4GB"); empty: DuckDB's
+	// default, 80% of the machine's.
+	MemoryLimit  string       `yaml:"memory_limit"`
 	Privacy      Privacy      `yaml:"privacy"`
 	DosageTarget DosageTarget `yaml:"dosage_target"`
 	Eligibility  Eligibility  `yaml:"eligibility"`

@@ -64,6 +64,7 @@ func TestConfigErrorsNameFileLineAndKey(t *testing.T) {
 		{"negative keep", "school_year: 2025-26", "school_year: 2025-26\nkeep: {exports: -1}", `/d/c.yaml:3: keep.exports: expected how many to keep: a whole number, 0 or more (0 keeps all)`},
 		{"report for an unknown provider", "school_year: 2025-26", "school_year: 2025-26\nreports: {audience: \"provider:acme\"}", `/d/c.yaml:3: reports.audience: no provider "acme" under providers:`},
 		{"report for a period not in the calendar", "school_year: 2025-26", "school_year: 2025-26\nreports: {period: Q9}", `/d/c.yaml:3: reports.period: expected year, ytd or a period of calendar.periods, got "Q9"`},
+		{"memory without a unit", "school_year: 2025-26", "school_year: 2025-26\nmemory_limit: 4", `/d/c.yaml:3: memory_limit: expected an amount of memory such as 4GB or 512MB, got "4"`},
 		{"two costs", "cost: {per_student: 1200}", "cost: {per_student: 1200, per_hour: 40}", `/d/c.yaml:9: providers[0].cost: expected one of per_student, per_hour or total, not several`},
 	}
 	for _, c := range cases {

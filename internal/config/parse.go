@@ -236,7 +236,8 @@ func (c *Config) applyDefaults() {
 }
 
 var (
-	idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+	memoryPattern = regexp.MustCompile(`^(?i)[0-9]+(\.[0-9]+)? ?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$`)
 )
 
 // Kinds of source file.
@@ -311,6 +312,9 @@ func (c *Config) validate(l *Locator) Errors {
 	}
 	if err := checkSchedule(c.Schedule); err != nil {
 		add(l.Errorf("schedule", "expected a cron schedule such as \"0 2 * * *\" (02:00 every night): %v", err))
+	}
+	if c.MemoryLimit != "" && !memoryPattern.MatchString(c.MemoryLimit) {
+		add(l.Errorf("memory_limit", "expected an amount of memory such as 4GB or 512MB, got %q", c.MemoryLimit))
 	}
 	if msg := c.checkReportAudience(); msg != "" {
 		add(l.Errorf("reports.audience", "%s", msg))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,6 +31,14 @@ func BenchmarkLargeDistrict(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer c.Close()
+	// HITREFLECT_BENCH_MEMORY_LIMIT (e.g. 1GB) is the config's memory_limit.
+	if limit := os.Getenv("HITREFLECT_BENCH_MEMORY_LIMIT"); limit != "" {
+		if _, err := c.ExecContext(ctx, "SET memory_limit = '"+limit+"'"); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("memory_limit %s", limit)
+	}
+	resetPeakRSS() // the metrics' own peak, not the ingest's
 	start := time.Now()
 	r, err := New(ctx, c, s.Config, time.Now)
 	if err != nil {
@@ -48,7 +57,29 @@ func BenchmarkLargeDistrict(b *testing.B) {
 		b.Logf("  %-11s %v", f.Name, took.Round(time.Millisecond))
 		b.ReportMetric(took.Seconds(), f.Name+"-s")
 	}
+	if peak, ok := peakRSS(); ok {
+		b.Logf("peak RSS while computing the metrics: %d MiB", peak>>20)
+		b.ReportMetric(float64(peak>>20), "metrics-peak-MiB")
+	}
 	b.ReportMetric(ingest.Seconds(), "ingest-s")
 	b.ReportMetric(total.Seconds(), "metrics-s")
 	b.ReportMetric(total.Seconds()/ingest.Seconds(), "metrics/ingest")
+}
+
+// resetPeakRSS starts the process's peak resident memory afresh (Linux).
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSS is the process's peak resident memory since the reset (Linux).
+func peakRSS() (int64, bool) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10, err == nil
+		}
+	}
+	return 0, false
 }

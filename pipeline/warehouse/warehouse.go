@@ -27,11 +27,24 @@ type Warehouse struct {
 	Path string
 }
 
+// Options tune an open warehouse.
+type Options struct {
+	// MemoryLimit caps DuckDB's memory ("4GB", "512MB"); beyond it, large
+	// work spills to a folder beside the warehouse. Empty: DuckDB's own
+	// default, 80% of the machine's memory.
+	MemoryLimit string
+}
+
 // Open opens (creating if needed) the warehouse at path and applies pending
 // migrations. The folder is created readable by its owner only and the file
 // is made so, since it holds student records. An empty path opens an
 // in-memory warehouse (dry runs, tests).
 func Open(ctx context.Context, path string) (*Warehouse, error) {
+	return OpenWith(ctx, path, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, path string, opt Options) (*Warehouse, error) {
 	if path != "" {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("create warehouse folder: %w", err)
@@ -57,6 +70,13 @@ func Open(ctx context.Context, path string) (*Warehouse, error) {
 	if err := w.restrict(); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if opt.MemoryLimit != "" {
+		// A setting takes no parameter; the config checked the value's form.
+		if _, err := db.ExecContext(ctx, "SET memory_limit = '"+strings.ReplaceAll(opt.MemoryLimit, "'", "")+"'"); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open warehouse %s: memory_limit %q: %w", path, opt.MemoryLimit, err)
+		}
 	}
 	if err := w.migrate(ctx); err != nil {
 		db.Close()

@@ -50,3 +50,23 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 		t.Errorf("opened a newer warehouse: %v", err)
 	}
 }
+
+// memory_limit reaches DuckDB; a value DuckDB refuses is an error naming it.
+func TestMemoryLimit(t *testing.T) {
+	t.Parallel()
+	w, err := OpenWith(t.Context(), filepath.Join(t.TempDir(), "w.duckdb"), Options{MemoryLimit: "300MB"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	var got string
+	if err := w.DB.QueryRow(`SELECT current_setting('memory_limit')`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got != "286.1 MiB" { // DuckDB reads MB as 1000², and shows MiB
+		t.Errorf("memory_limit is %q, want 300MB shown as 286.1 MiB", got)
+	}
+	if _, err := OpenWith(t.Context(), filepath.Join(t.TempDir(), "v.duckdb"), Options{MemoryLimit: "lots"}); err == nil || !strings.Contains(err.Error(), `memory_limit "lots"`) {
+		t.Errorf("a bad limit: %v", err)
+	}
+}
