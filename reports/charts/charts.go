@@ -171,7 +171,14 @@ func (c *Chart) WritePNG(w io.Writer) error {
 func (c *Chart) WriteSVG(w io.Writer) error {
 	cv := vgsvg.New(Width, Height)
 	c.Draw(draw.New(cv))
-	if _, err := cv.WriteTo(w); err != nil {
+	var buf bytes.Buffer
+	if _, err := cv.WriteTo(&buf); err != nil {
+		return fmt.Errorf("write chart %q as SVG: %w", c.Title, err)
+	}
+	// The layout was measured with Liberation Sans; where a browser lacks
+	// it, Arial has the same letter widths (not the browser's default serif).
+	out := bytes.ReplaceAll(buf.Bytes(), []byte("font-family:Liberation Sans;"), []byte("font-family:'Liberation Sans',Arial,Helvetica,sans-serif;"))
+	if _, err := w.Write(out); err != nil {
 		return fmt.Errorf("write chart %q as SVG: %w", c.Title, err)
 	}
 	return nil
