@@ -259,7 +259,8 @@ func column(ctx context.Context, c *sql.Conn, q string, width int) ([][]string, 
 	return out, rows.Err()
 }
 
-// copyTable writes one table as ZSTD Parquet partitioned by school_year.
+// copyTable writes one table as ZSTD Parquet partitioned by school_year
+// (hive style: a folder school_year=YYYY-YY per year).
 func copyTable(ctx context.Context, c *sql.Conn, query, dir string, cfg *config.Config, year, schoolYear string) error {
 	cal := cfg.Calendar
 	from, to := cal.Start.Time, cal.End.Time
@@ -283,11 +284,67 @@ func copyTable(ctx context.Context, c *sql.Conn, query, dir string, cfg *config.
 		}
 		args = append(args, sql.Named(p, v))
 	}
-	// DuckDB takes a COPY target only as a literal, so the path is quoted here.
-	copyTo := fmt.Sprintf(`COPY (%s) TO %s (FORMAT PARQUET, COMPRESSION ZSTD, PARTITION_BY (school_year))`,
-		strings.TrimRight(strings.TrimSpace(stripComments(query)), ";"), sqlString(dir))
-	_, err := c.ExecContext(ctx, copyTo, args...)
-	return err
+	// The same data must give the same bytes, so researchers can compare
+	// checksums. COPY's PARTITION_BY writes in parallel, in no set order,
+	// so: the rows are gathered once (in parallel), then each school year
+	// is written on its own, sorted by every column (rows alike in every
+	// column are interchangeable), by one thread: several cut row groups
+	// at places that vary from run to run, and a table sorted in parallel
+	// beforehand does not keep its order for the scan (tried:
+	// TestExportIsReproducible failed).
+	const rows = "export_rows"
+	if _, err := c.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE "+rows+" AS "+
+		strings.TrimRight(strings.TrimSpace(stripComments(query)), ";"), args...); err != nil {
+		return err
+	}
+	defer c.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+rows)
+	years, err := distinctYears(ctx, c, rows)
+	if err != nil {
+		return err
+	}
+	var threads string
+	if err := c.QueryRowContext(ctx, "SELECT current_setting('threads')").Scan(&threads); err != nil {
+		return err
+	}
+	if _, err := c.ExecContext(ctx, "SET threads = 1"); err != nil {
+		return err
+	}
+	defer c.ExecContext(context.WithoutCancel(ctx), "SET threads = "+threads)
+	for _, y := range years {
+		name := "NULL" // as hive partitioning names a missing value
+		if y.Valid {
+			name = y.String
+		}
+		part := filepath.Join(dir, "school_year="+name)
+		if err := os.MkdirAll(part, 0o700); err != nil {
+			return err
+		}
+		// DuckDB takes a COPY target only as a literal, so the path is quoted here.
+		copyTo := fmt.Sprintf(`COPY (SELECT * EXCLUDE (school_year) FROM %s WHERE school_year IS NOT DISTINCT FROM ? ORDER BY ALL) TO %s (FORMAT PARQUET, COMPRESSION ZSTD)`,
+			rows, sqlString(filepath.Join(part, "data_0.parquet")))
+		if _, err := c.ExecContext(ctx, copyTo, y); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// distinctYears lists the school years a gathered table holds.
+func distinctYears(ctx context.Context, c *sql.Conn, table string) ([]sql.NullString, error) {
+	rs, err := c.QueryContext(ctx, "SELECT DISTINCT school_year FROM "+table+" ORDER BY ALL")
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var years []sql.NullString
+	for rs.Next() {
+		var y sql.NullString
+		if err := rs.Scan(&y); err != nil {
+			return nil, err
+		}
+		years = append(years, y)
+	}
+	return years, rs.Err()
 }
 
 func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -12,10 +12,20 @@ WITH scores AS (
     WHERE a.school_year = $school_year
 ),
 z AS (
-    SELECT *,
-           (scale_score - avg(scale_score) OVER w) / nullif(stddev_samp(scale_score) OVER w, 0) AS z_score
-    FROM scores
-    WINDOW w AS (PARTITION BY g, subject, "window", assessment)
+    -- mean and sample SD from exact integer sums (scores in thousandths):
+    -- floating-point sums depend on the order parallel threads add in, and
+    -- the same data must give the same z-scores (and research export bytes)
+    SELECT * EXCLUDE (n, s1, s2),
+           (scale_score - CAST(s1 AS DOUBLE) / 1000 / n)
+             / nullif(sqrt(CAST(n * s2 - s1 * s1 AS DOUBLE) / (n * (n - 1))) / 1000, 0) AS z_score
+    FROM (
+        SELECT *,
+               count(scale_score) OVER w                                  AS n,
+               sum(CAST(round(scale_score * 1000) AS HUGEINT)) OVER w     AS s1,
+               sum(CAST(round(scale_score * 1000) AS HUGEINT) * CAST(round(scale_score * 1000) AS HUGEINT)) OVER w AS s2
+        FROM scores
+        WINDOW w AS (PARTITION BY g, subject, "window", assessment)
+    )
 ),
 first_window AS (
     SELECT student_id, subject, assessment,
