@@ -174,7 +174,7 @@ func (e *env) demoPackets(s *pipeline.Setup, w *warehouse.Warehouse) error {
 	defer conn.Close()
 	fmt.Fprintln(e.stdout, "\nReflection packets:")
 	out := s.Config.OutputDir()
-	res, err := packet.Build(e.ctx, conn, s.Config, packet.Options{Audience: "all", OutDir: out})
+	res, err := packet.Build(e.ctx, conn, s.Config, packet.Options{Audience: "all", OutDir: out, Now: reportNow})
 	if err != nil {
 		return fmt.Errorf("reflection packets: %w", err)
 	}
