@@ -222,8 +222,12 @@ func runReports(ctx context.Context, s *pipeline.Setup, w *warehouse.Warehouse, 
 		// Packets fail one by one (errors.Join): one line for the log.
 		return StageSummary{Error: strings.ReplaceAll(err.Error(), "\n", "; ")}
 	}
+	what := "packets"
+	if len(res.Packets) == 1 {
+		what = "packet"
+	}
 	return StageSummary{Done: true, Output: filepath.Join(s.Config.OutputDir(), rc.Period),
-		Note: fmt.Sprintf("%d %s (%s)", len(res.Packets), map[bool]string{true: "packet", false: "packets"}[len(res.Packets) == 1], rc.Audience)}
+		Note: fmt.Sprintf("%d %s (%s)", len(res.Packets), what, rc.Audience)}
 }
 
 // keepNewest deletes the older outputs of a stage that has just written a

@@ -13,6 +13,10 @@ import (
 // The impact family's models (METRICS.md "Impact"), all on the analysis
 // sample, all of the form z_outcome ~ treatment + z_baseline + grade, with
 // school effects absorbed. They are observational estimates, not causal.
+// ImpactCaveat opens every impact table's note. Charts that give the caveat
+// in their own words leave it out of the table note they print.
+const ImpactCaveat = "Observational estimates, not causal ones: tutored students are compared with similar untutored students in the same schools and grades, adjusted for their baseline scores."
+
 const (
 	modelOverall = "tutored vs comparison"
 	modelDose    = "dose-response by hours"
@@ -39,7 +43,7 @@ func (r *Runner) impactTable(ctx context.Context, opt Options) (*Table, error) {
 		Columns: []string{"subject", "assessment", "model", "term", "estimate", "std_error", "ci_low", "ci_high", "p_value",
 			"n_tutored", "n_comparison", "hedges_g", "baseline_difference", "baseline_equivalence", "note"},
 		Within: []string{"subject", "assessment", "model", "term"},
-		Note:   "Observational estimates, not causal ones: tutored students are compared with similar untutored students in the same schools and grades, adjusted for their baseline scores."}
+		Note:   ImpactCaveat}
 	var ignored []string
 	for _, d := range opt.By {
 		if d != "subject" {

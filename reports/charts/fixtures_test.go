@@ -167,7 +167,7 @@ func impactTable() *metrics.Table {
 	return &metrics.Table{
 		Family: "impact", Period: "school year 2025-26",
 		Columns: impactCols, Within: []string{"subject", "assessment", "model", "term"}, MinCellSize: 10,
-		Note: "Observational estimates, not causal ones: tutored students are compared with similar untutored students in the same schools and grades, adjusted for their baseline scores.",
+		Note: metrics.ImpactCaveat,
 		Rows: []metrics.Row{
 			est("ela", "tutored vs comparison", "tutored", 0.15, 0.09, 0.21, 310, 812, ne),
 			est("ela", "provider brightpath", "tutored by brightpath", 0.15, 0.06, 0.24, 121, 495, ne),

@@ -446,15 +446,9 @@ func oneProvider(provs []provEst) bool {
 	return true
 }
 
-// withoutCaveat is the impact table's note without its first sentence,
-// the observational caveat, which the chart's own notes already give in
-// the chart's words: a page says it once.
+// withoutCaveat is the impact table's note without metrics.ImpactCaveat,
+// which the chart's own notes already give in the chart's words: a page
+// says it once.
 func withoutCaveat(note string) string {
-	if rest, ok := strings.CutPrefix(note, "Observational estimates, not causal ones:"); ok {
-		if _, after, found := strings.Cut(rest, ". "); found {
-			return after
-		}
-		return ""
-	}
-	return note
+	return strings.TrimSpace(strings.TrimPrefix(note, metrics.ImpactCaveat))
 }
