@@ -220,23 +220,30 @@ func writeEstimates(w io.Writer, t *metrics.Table) {
 		return -1
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "subject\tassessment\tmodel\tterm\teffect (SD) [95% interval]\ttutored\tcomparison\tbaseline\tnote")
+	fmt.Fprintln(tw, "subject\tassessment\tdesign\tmodel\tterm\teffect (SD) [95% interval]\tschool-clustered interval\ttutored\tcomparison\tbaseline gap (SD)\tbaseline\tnote")
 	for _, row := range t.Rows {
 		v := row.Values
 		effect := "–"
 		switch {
 		case row.Suppressed != "":
 			effect = "withheld: " + row.Suppressed
-		case v[col("estimate")] != nil:
-			effect = fmt.Sprintf("%+.2f [%+.2f, %+.2f]", noNegZero(v[col("estimate")]), noNegZero(v[col("ci_low")]), noNegZero(v[col("ci_high")]))
+		case v[col("effect_sd")] != nil:
+			effect = fmt.Sprintf("%+.2f [%+.2f, %+.2f]", noNegZero(v[col("effect_sd")]), noNegZero(v[col("ci_low")]), noNegZero(v[col("ci_high")]))
+		}
+		clustered, gap := "–", "–"
+		if v[col("cluster_ci_low")] != nil && v[col("cluster_ci_high")] != nil {
+			clustered = fmt.Sprintf("[%+.2f, %+.2f]", noNegZero(v[col("cluster_ci_low")]), noNegZero(v[col("cluster_ci_high")]))
+		}
+		if v[col("baseline_difference_sd")] != nil {
+			gap = fmt.Sprintf("%+.2f", noNegZero(v[col("baseline_difference_sd")]))
 		}
 		note := ""
 		if n, ok := v[col("note")].(string); ok {
 			note = n
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v[col("subject")], v[col("assessment")], v[col("model")], v[col("term")], effect,
-			cell("n", v[col("n_tutored")], false, true), cell("n", v[col("n_comparison")], false, true),
-			cell("x", v[col("baseline_equivalence")], false, true), note)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v[col("subject")], v[col("assessment")], v[col("design")], v[col("model")], v[col("term")], effect,
+			clustered, cell("n", v[col("n_tutored")], false, true), cell("n", v[col("n_comparison")], false, true),
+			gap, cell("x", v[col("baseline_equivalence")], false, true), note)
 	}
 	tw.Flush()
 	if t.Note != "" {

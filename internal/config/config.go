@@ -119,6 +119,17 @@ type Impact struct {
 	OutcomeWindow          string   `yaml:"outcome_window"`
 	BenchmarkPercentile    float64  `yaml:"-"`
 	BenchmarkPercentileSet *float64 `yaml:"benchmark_percentile"`
+	// BaselinePriorSpring lets the prior school year's spring score serve as
+	// the baseline of a student with no score this year before tutoring began.
+	BaselinePriorSpring bool `yaml:"baseline_prior_spring"`
+	// CaliperSD is the widest baseline gap, in SD of the baseline score,
+	// between a tutored student and a matched comparison student.
+	CaliperSD    float64  `yaml:"-"`
+	CaliperSDSet *float64 `yaml:"caliper_sd"`
+	// Matches is k: how many comparison students each tutored student is
+	// matched to, at most (with replacement).
+	Matches    int  `yaml:"-"`
+	MatchesSet *int `yaml:"matches"`
 }
 
 // School names a district school; optional, names also come from assessment files.

@@ -211,6 +211,8 @@ func (c *Config) applyDefaults() {
 	c.Eligibility.PercentileBelow = orDefault(c.Eligibility.PercentileBelowSet, 40)
 	c.Impact.MinSessions = orDefault(c.Impact.MinSessionsSet, 1)
 	c.Impact.BenchmarkPercentile = orDefault(c.Impact.BenchmarkPercentileSet, 40)
+	c.Impact.CaliperSD = orDefault(c.Impact.CaliperSDSet, 0.2)
+	c.Impact.Matches = orDefault(c.Impact.MatchesSet, 3)
 	if c.Impact.OutcomeWindow == "" {
 		c.Impact.OutcomeWindow = "spring"
 	}
@@ -309,6 +311,12 @@ func (c *Config) validate(l *Locator) Errors {
 	}
 	if c.Impact.BenchmarkPercentile < 0 || c.Impact.BenchmarkPercentile > 100 {
 		add(l.Errorf("impact.benchmark_percentile", "expected a percentile from 0 to 100"))
+	}
+	if c.Impact.CaliperSD <= 0 || c.Impact.CaliperSD > 1 {
+		add(l.Errorf("impact.caliper_sd", "expected a caliper in SD of the baseline score, above 0 and at most 1 (default 0.2)"))
+	}
+	if c.Impact.Matches < 1 || c.Impact.Matches > 20 {
+		add(l.Errorf("impact.matches", "expected how many comparison students to match to each tutored student: a whole number from 1 to 20 (default 3)"))
 	}
 	if err := checkSchedule(c.Schedule); err != nil {
 		add(l.Errorf("schedule", "expected a cron schedule such as \"0 2 * * *\" (02:00 every night): %v", err))

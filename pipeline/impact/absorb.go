@@ -42,6 +42,40 @@ import (
 // within groups, too few students, an exact fit, leverage 1 for some student
 // even after the lone students are left out).
 func OLSAbsorb(d Design, absorb []string, interest ...string) (*Fit, error) {
+	return WLSAbsorb(d, absorb, Weighting{}, interest...)
+}
+
+// Weighting is what WLSAbsorb adds to OLSAbsorb: weights per student (from
+// a matching, say) and clusters for cluster-robust standard errors.
+type Weighting struct {
+	// Weights, one per student in the order of d.Y, each above 0; nil weighs
+	// every student 1. They are analytic weights, as R's lm(weights=) and
+	// estimatr's lm_robust(weights=) read them: rows are scaled by √w.
+	Weights []float64
+	// Clusters, one per student; nil: no cluster-robust standard errors.
+	// Every absorb group must lie within one cluster (schools clustered by
+	// school, or by district).
+	Clusters []string
+}
+
+// WLSAbsorb is OLSAbsorb with weights and, when Weighting.Clusters is
+// given, CR2 cluster-robust standard errors beside the HC2 ones (Fit.Cluster).
+//
+// Weighted, every unit's row is multiplied by √wᵢ after demeaning y and the
+// columns within absorb groups by their weighted means, and a unit's
+// leverage from its group effect is wᵢ/Σ_g w. Coefficients, HC2 and CR2
+// equal those of estimatr's lm_robust with the group indicators as
+// explicit columns and the same weights.
+//
+// CR2 (Bell & McCaffrey 2002; Pustejovsky & Tipton 2018) adjusts each
+// cluster's residuals before the sandwich; with weights it follows
+// estimatr's lm_robust (an unweighted working model, see cr2Cluster), and
+// without them it is the usual (I - H_cc)^(-1/2). It is computed from the
+// demeaned regression alone, the school effects entering through their
+// closed form. Its intervals use the t distribution with G-1 degrees of
+// freedom (G clusters), a simpler choice than lm_robust's Satterthwaite
+// degrees of freedom; the standard errors agree.
+func WLSAbsorb(d Design, absorb []string, wt Weighting, interest ...string) (*Fit, error) {
 	n := len(d.Y)
 	if n == 0 {
 		return nil, notEstimable("there are no students in the sample")
@@ -51,6 +85,19 @@ func OLSAbsorb(d Design, absorb []string, interest ...string) (*Fit, error) {
 	}
 	if len(absorb) != n {
 		return nil, fmt.Errorf("impact: absorb has %d values for %d outcomes", len(absorb), n)
+	}
+	if wt.Weights != nil {
+		if len(wt.Weights) != n {
+			return nil, fmt.Errorf("impact: %d weights for %d outcomes", len(wt.Weights), n)
+		}
+		for i, w := range wt.Weights {
+			if !(w > 0) || math.IsInf(w, 0) {
+				return nil, fmt.Errorf("impact: weight %d is %v; weights must be above 0 and finite", i+1, w)
+			}
+		}
+	}
+	if wt.Clusters != nil && len(wt.Clusters) != n {
+		return nil, fmt.Errorf("impact: %d clusters for %d outcomes", len(wt.Clusters), n)
 	}
 	isInterest, err := varies(d, interest)
 	if err != nil {
@@ -112,7 +159,16 @@ func OLSAbsorb(d Design, absorb []string, interest ...string) (*Fit, error) {
 		return out
 	}
 	y := kept(d.Y)
-	dm := newDemeaner(grp, G)
+	var w []float64
+	if wt.Weights != nil {
+		w = kept(wt.Weights)
+	} else {
+		w = make([]float64, m)
+		for i := range w {
+			w[i] = 1
+		}
+	}
+	dm := newDemeaner(grp, G, w)
 	yw, _ := dm.demean(y)
 
 	// Candidates in OLS's order (nuisance columns, then the terms of
@@ -129,7 +185,7 @@ func OLSAbsorb(d Design, absorb []string, interest ...string) (*Fit, error) {
 		}
 		varies[c.Name] = v
 		cands = append(cands, Column{Name: c.Name, X: xw})
-		scale = append(scale, math.Sqrt(dot(x, x)))
+		scale = append(scale, math.Sqrt(weightedDot(x, x, w)))
 		return nil
 	}
 	for _, c := range d.Columns {
@@ -212,7 +268,7 @@ func OLSAbsorb(d Design, absorb []string, interest ...string) (*Fit, error) {
 	}
 	base := make([]float64, m)
 	for k, g := range grp {
-		base[k] = 1 / float64(gsize[g])
+		base[k] = w[k] / dm.count[g]
 	}
 
 	ls, exact, err := fitHC2(X, yw, base)
@@ -222,7 +278,7 @@ func OLSAbsorb(d Design, absorb []string, interest ...string) (*Fit, error) {
 	if exact >= 0 {
 		return nil, &NotEstimable{Reason: absorbedExactFitReason(cands, sel.kept, grp, glevel, exact, rows[exact])}
 	}
-	_, tss := sumSquares(y)
+	tss := weightedSumSquares(y, w)
 	if ls.rss <= 1e-12*tss {
 		return nil, notEstimable("the model reproduces every student's outcome exactly, so there is no leftover variation to measure its uncertainty from")
 	}
@@ -232,6 +288,11 @@ func OLSAbsorb(d Design, absorb []string, interest ...string) (*Fit, error) {
 	if p > 0 {
 		if err := fit.setCoef(ls, isInterest); err != nil {
 			return nil, err
+		}
+		if wt.Clusters != nil {
+			if err := fit.setCluster(ls, kept2(wt.Clusters, rows, alone), grp, w); err != nil {
+				return nil, err
+			}
 		}
 	} else {
 		fit.Coef = map[string]Estimate{}
@@ -248,18 +309,21 @@ func OLSAbsorb(d Design, absorb []string, interest ...string) (*Fit, error) {
 	return fit, nil
 }
 
-// demeaner subtracts group means. The groups are numbered 0..G-1 once, so
-// each column costs two passes over slices, with no map look-ups.
+// demeaner subtracts weighted group means and scales each row by √w. The
+// groups are numbered 0..G-1 once, so each column costs two passes over
+// slices, with no map look-ups.
 type demeaner struct {
 	grp   []int     // group of each row
+	w     []float64 // weight of each row
+	sqw   []float64 // √w
 	first []int     // first row of each group
-	count []float64 // rows in each group
+	count []float64 // total weight of each group (its rows, unweighted)
 	sum   []float64 // scratch
 	vary  []bool    // scratch
 }
 
-func newDemeaner(grp []int, groups int) *demeaner {
-	dm := &demeaner{grp: grp, first: make([]int, groups), count: make([]float64, groups),
+func newDemeaner(grp []int, groups int, w []float64) *demeaner {
+	dm := &demeaner{grp: grp, w: w, sqw: make([]float64, len(w)), first: make([]int, groups), count: make([]float64, groups),
 		sum: make([]float64, groups), vary: make([]bool, groups)}
 	for g := range dm.first {
 		dm.first[g] = -1
@@ -268,20 +332,22 @@ func newDemeaner(grp []int, groups int) *demeaner {
 		if dm.first[g] < 0 {
 			dm.first[g] = k
 		}
-		dm.count[g]++
+		dm.count[g] += w[k]
+		dm.sqw[k] = math.Sqrt(w[k])
 	}
 	return dm
 }
 
-// demean returns x minus its group means, and whether x varies within any
-// group. Rows of a group where x does not vary get exactly 0, not rounding
-// dust, so "no variation within groups" is decided exactly.
+// demean returns √w (x minus its weighted group means), and whether x
+// varies within any group. Rows of a group where x does not vary get
+// exactly 0, not rounding dust, so "no variation within groups" is decided
+// exactly.
 func (dm *demeaner) demean(x []float64) (out []float64, varies bool) {
 	for g := range dm.sum {
 		dm.sum[g], dm.vary[g] = 0, false
 	}
 	for k, g := range dm.grp {
-		dm.sum[g] += x[k]
+		dm.sum[g] += dm.w[k] * x[k]
 		if x[k] != x[dm.first[g]] {
 			dm.vary[g] = true
 		}
@@ -293,10 +359,45 @@ func (dm *demeaner) demean(x []float64) (out []float64, varies bool) {
 	out = make([]float64, len(x))
 	for k, g := range dm.grp {
 		if dm.vary[g] {
-			out[k] = x[k] - dm.sum[g]
+			out[k] = dm.sqw[k] * (x[k] - dm.sum[g])
 		}
 	}
 	return out, varies
+}
+
+// kept2 picks the rows kept (all when none was left out alone).
+func kept2(x []string, rows []int, alone int) []string {
+	if alone == 0 {
+		return x
+	}
+	out := make([]string, len(rows))
+	for k, i := range rows {
+		out[k] = x[i]
+	}
+	return out
+}
+
+func weightedDot(a, b, w []float64) float64 {
+	var s float64
+	for i := range a {
+		s += w[i] * a[i] * b[i]
+	}
+	return s
+}
+
+// weightedSumSquares is Σ w (y - ȳ_w)², ȳ_w the weighted mean.
+func weightedSumSquares(y, w []float64) float64 {
+	var sw, swy float64
+	for i, v := range y {
+		sw += w[i]
+		swy += w[i] * v
+	}
+	mean := swy / sw
+	var ss float64
+	for i, v := range y {
+		ss += w[i] * (v - mean) * (v - mean)
+	}
+	return ss
 }
 
 func tooFewAbsorbed(n, p, groups, alone int) error {

@@ -136,3 +136,81 @@ func meanVar(x []float64) (mean, variance float64) {
 	}
 	return mean, variance / float64(len(x)-1)
 }
+
+// WeightedHedgesG is HedgesG with weights (from a matching): the means are
+// weighted, each group's variance is Σw(x-m)²/Σw × n/(n-1) with n its
+// number of students, and n1, n2 in the pooled SD and J count students,
+// not weights. With every weight 1 it is HedgesG. Units of weight 0 are
+// left out. tw and cw may be nil (all 1).
+func WeightedHedgesG(treated, tw, comparison, cw []float64) (Estimate, error) {
+	t, tw := positive(treated, tw)
+	c, cw := positive(comparison, cw)
+	if tw == nil && cw == nil {
+		return HedgesG(t, c)
+	}
+	n1, n2 := len(t), len(c)
+	if n1 < 2 || n2 < 2 {
+		return Estimate{}, notEstimable("a standardized difference needs at least 2 students in each group; the treated group has %d and the comparison group %d", n1, n2)
+	}
+	if !finite(t...) || !finite(c...) {
+		return Estimate{}, fmt.Errorf("impact: WeightedHedgesG given a NaN or infinite score")
+	}
+	m1, v1 := weightedMeanVar(t, tw)
+	m2, v2 := weightedMeanVar(c, cw)
+	pooled := math.Sqrt((float64(n1-1)*v1 + float64(n2-1)*v2) / float64(n1+n2-2))
+	if pooled == 0 {
+		return Estimate{}, notEstimable("the scores do not vary within either group, so there is no spread to standardize the difference by")
+	}
+	N := float64(n1 + n2)
+	J := 1 - 3/(4*N-9)
+	g := J * (m1 - m2) / pooled
+	se := J * math.Sqrt(N/float64(n1*n2)+g*g/(2*N))
+	est := normalEstimate(g, se)
+	if !finite(est.B, est.SE, est.Lo, est.Hi, est.T, est.P) {
+		return Estimate{}, notEstimable("the scores are too extreme to standardize reliably")
+	}
+	return est, nil
+}
+
+// WeightedBaselineEquivalence is BaselineEquivalence with weights.
+func WeightedBaselineEquivalence(treated, tw, comparison, cw []float64) (Equivalence, error) {
+	est, err := WeightedHedgesG(treated, tw, comparison, cw)
+	if err != nil {
+		return Equivalence{}, err
+	}
+	return ReadEquivalence(est.B), nil
+}
+
+// positive keeps the values of positive weight (w nil: all of them).
+func positive(x, w []float64) ([]float64, []float64) {
+	if w == nil {
+		return x, nil
+	}
+	var ox, ow []float64
+	for i, v := range x {
+		if w[i] > 0 {
+			ox, ow = append(ox, v), append(ow, w[i])
+		}
+	}
+	return ox, ow
+}
+
+func weightedMeanVar(x, w []float64) (mean, variance float64) {
+	if w == nil {
+		return meanVar(x)
+	}
+	if c, constant := constantValue(x); constant {
+		return c, 0
+	}
+	var sw float64
+	for i, v := range x {
+		sw += w[i]
+		mean += w[i] * v
+	}
+	mean /= sw
+	for i, v := range x {
+		variance += w[i] * (v - mean) * (v - mean)
+	}
+	n := float64(len(x))
+	return mean, variance / sw * n / (n - 1)
+}

@@ -60,6 +60,12 @@ type Fit struct {
 	Dropped  []string            // columns dropped as collinear, in Design order
 	Notes    []string            // one plain sentence per dropped column, saying why (then OLSAbsorb's note on left-out students)
 	R2       float64             // 1 - SSR/SST, SST around the mean outcome (for OLSAbsorb that of the full model with group indicators)
+
+	// WLSAbsorb with clusters: CR2 cluster-robust estimates by term (t with
+	// Clusters-1 degrees of freedom), or nil with ClusterNote saying why not.
+	Cluster     map[string]Estimate
+	Clusters    int
+	ClusterNote string
 }
 
 // Row is one line of a coefficient table.
@@ -227,9 +233,13 @@ func OLS(d Design, interest ...string) (*Fit, error) {
 // lsq is a least-squares fit with its HC2 covariance: the part OLS and
 // OLSAbsorb share.
 type lsq struct {
-	beta []float64
-	v    *mat.Dense // HC2 covariance of beta; nil when X has no columns
-	rss  float64
+	beta  []float64
+	v     *mat.Dense // HC2 covariance of beta; nil when X has no columns
+	rss   float64
+	a     *mat.Dense    // X R⁻¹, the thin Q: row i's leverage is its squared length
+	rInv  *mat.TriDense // R⁻¹
+	r     *mat.TriDense // R
+	resid []float64     // y - Xβ
 }
 
 // fitHC2 regresses y on the columns of X (full column rank, chosen by
@@ -279,8 +289,10 @@ func fitHC2(X *mat.Dense, y, base []float64) (ls lsq, exact int, err error) {
 	var fitted mat.VecDense
 	fitted.MulVec(X, &beta)
 	w := make([]float64, n) // HC2 weights eᵢ²/(1-hᵢᵢ)
+	ls.resid = make([]float64, n)
 	for i := 0; i < n; i++ {
 		e := y[i] - fitted.AtVec(i)
+		ls.resid[i] = e
 		ls.rss += e * e
 		h := 0.0
 		if base != nil {
@@ -314,6 +326,7 @@ func fitHC2(X *mat.Dense, y, base []float64) (ls lsq, exact int, err error) {
 		ls.beta[j] = beta.AtVec(j)
 	}
 	ls.v = &V
+	ls.a, ls.rInv, ls.r = &A, &rInv, R
 	return ls, -1, nil
 }
 

@@ -2,30 +2,60 @@ package metrics
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
 	"github.com/hitreflect/hitreflect/pipeline/impact"
 )
 
-// The impact family's models (METRICS.md "Impact"), all on the analysis
-// sample, all of the form z_outcome ~ treatment + z_baseline + grade, with
-// school effects absorbed. They are observational estimates, not causal.
+// The impact family's models (METRICS.md "Impact"), all of the form
+// z_outcome ~ treatment + z_baseline + grade, with school effects absorbed.
+// The headline design matches each tutored student to untutored students
+// of the same grade (and roster flags) with a baseline within the caliper,
+// preferring their own school, and fits the model on the matched sample
+// with the matching's weights; the same model on the whole sample is kept
+// as a sensitivity row. They are observational estimates, not causal.
+//
 // ImpactCaveat opens every impact table's note. Charts that give the caveat
 // in their own words leave it out of the table note they print.
-const ImpactCaveat = "Observational estimates, not causal ones: tutored students are compared with similar untutored students in the same schools and grades, adjusted for their baseline scores."
+const ImpactCaveat = "Observational estimates, not causal ones: tutored students are compared with untutored students of the same grade matched on their baseline scores, in the same school where possible, and adjusted for those scores."
 
+// The impact table's designs and models.
 const (
+	DesignMatched     = "matched"
+	DesignWholeSample = "whole-sample sensitivity"
+
 	modelOverall = "tutored vs comparison"
 	modelDose    = "dose-response by hours"
+	modelSlope   = "dose-response slope"
+	termSlope    = "SD per 10 attended hours"
 )
+
+// ImpactColumns are the impact table's columns, in order.
+var ImpactColumns = []string{"subject", "assessment", "design", "model", "term",
+	"effect_sd", "std_error", "ci_low", "ci_high", "p_value",
+	"cluster_std_error", "cluster_ci_low", "cluster_ci_high",
+	"n_tutored", "n_comparison", "n_comparison_effective", "n_tutored_unmatched", "n_no_baseline",
+	"unadjusted_difference_sd", "baseline_difference_sd", "baseline_equivalence", "note"}
+
+// column positions in ImpactColumns
+var ic = func() map[string]int {
+	m := map[string]int{}
+	for i, c := range ImpactColumns {
+		m[c] = i
+	}
+	return m
+}()
+
+var doseBands = []string{"(0,5]", "(5,10]", "(10,20]", "(20,30]", ">30"}
 
 // sampleRow is one student x subject x assessment of analysis_sample.
 type sampleRow struct {
 	subject, assessment string
 	school, grade       string
+	flags               [3]sql.NullBool // ell, sped, econ_disadv
 	zBase, zOut         float64
 	group, provider     string // tutored|comparison; the one provider, or "multiple"
 	band                string
@@ -38,12 +68,15 @@ func (r *Runner) impactTable(ctx context.Context, opt Options) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
+	noBaseline, err := r.noBaseline(ctx)
+	if err != nil {
+		return nil, err
+	}
 	from, to := r.yearBounds()
 	t := &Table{Period: "school year " + r.schoolYear(r.cfg.Calendar.Start.Time), From: from, To: to, By: opt.By, MinCellSize: r.cfg.Privacy.MinCellSize,
-		Columns: []string{"subject", "assessment", "model", "term", "estimate", "std_error", "ci_low", "ci_high", "p_value",
-			"n_tutored", "n_comparison", "hedges_g", "baseline_difference", "baseline_equivalence", "note"},
-		Within: []string{"subject", "assessment", "model", "term"},
-		Note:   ImpactCaveat}
+		Columns: ImpactColumns,
+		Within:  []string{"subject", "assessment", "design", "model", "term"},
+		Note:    ImpactCaveat}
 	var ignored []string
 	for _, d := range opt.By {
 		if d != "subject" {
@@ -69,10 +102,18 @@ func (r *Runner) impactTable(ctx context.Context, opt Options) (*Table, error) {
 	sort.Slice(keys, func(i, j int) bool {
 		return keys[i].subject+keys[i].assessment < keys[j].subject+keys[j].assessment
 	})
+	mo := impact.MatchOptions{Caliper: r.cfg.Impact.CaliperSD, K: r.cfg.Impact.Matches}
 	for _, k := range keys {
-		for _, m := range models(groups[k]) {
+		ms, err := models(groups[k], mo)
+		if err != nil {
+			return nil, fmt.Errorf("impact, %s %s: %w", k.subject, k.assessment, err)
+		}
+		for _, m := range ms {
+			if m.name == modelOverall {
+				m.noBaseline = noBaseline[k.subject+"\x00"+k.assessment]
+			}
 			for _, est := range fitModel(m) {
-				est.values[0], est.values[1] = k.subject, k.assessment
+				est.values[ic["subject"]], est.values[ic["assessment"]] = k.subject, k.assessment
 				t.Rows = append(t.Rows, est.row(t.MinCellSize))
 			}
 		}
@@ -83,7 +124,7 @@ func (r *Runner) impactTable(ctx context.Context, opt Options) (*Table, error) {
 // sample reads the analysis sample's tutored and comparison students.
 func (r *Runner) sample(ctx context.Context) ([]sampleRow, error) {
 	rows, err := r.c.QueryContext(ctx, `SELECT subject, assessment, coalesce(school, ''), coalesce(CAST(grade AS VARCHAR), ''),
-		z_baseline, z_outcome, "group", coalesce(provider, ''), dosage_band, hours
+		ell, sped, econ_disadv, z_baseline, z_outcome, "group", coalesce(provider, ''), dosage_band, hours
 		FROM analysis_sample
 		WHERE in_sample AND "group" IN ('tutored', 'comparison') AND z_baseline IS NOT NULL AND z_outcome IS NOT NULL
 		ORDER BY subject, assessment, school, grade, student_id`)
@@ -94,7 +135,8 @@ func (r *Runner) sample(ctx context.Context) ([]sampleRow, error) {
 	var out []sampleRow
 	for rows.Next() {
 		var s sampleRow
-		if err := rows.Scan(&s.subject, &s.assessment, &s.school, &s.grade, &s.zBase, &s.zOut, &s.group, &s.provider, &s.band, &s.hours); err != nil {
+		if err := rows.Scan(&s.subject, &s.assessment, &s.school, &s.grade, &s.flags[0], &s.flags[1], &s.flags[2],
+			&s.zBase, &s.zOut, &s.group, &s.provider, &s.band, &s.hours); err != nil {
 			return nil, err
 		}
 		out = append(out, s)
@@ -102,27 +144,84 @@ func (r *Runner) sample(ctx context.Context) ([]sampleRow, error) {
 	return out, rows.Err()
 }
 
-// model is one regression to fit: its sample and how each student is
-// treated (the treatment columns, comparison students all zero).
+// noBaseline counts, by subject and assessment, the tutored students left
+// out because no score preceded their first session.
+func (r *Runner) noBaseline(ctx context.Context) (map[string]int, error) {
+	rows, err := r.c.QueryContext(ctx, `SELECT subject, assessment, count(*) FROM analysis_sample
+		WHERE excluded_reason = 'no baseline before tutoring began' AND z_outcome IS NOT NULL GROUP BY ALL`)
+	if err != nil {
+		return nil, fmt.Errorf("count the students with no baseline before tutoring: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var s, a string
+		var n int
+		if err := rows.Scan(&s, &a, &n); err != nil {
+			return nil, err
+		}
+		out[s+"\x00"+a] = n
+	}
+	return out, rows.Err()
+}
+
+// model is one regression to fit: its sample, the weights of a matching
+// (nil for the whole sample), and how each student is treated.
 type model struct {
+	design    string
 	name      string
 	rows      []sampleRow
+	weights   []float64                   // by row; nil: all 1
+	matching  *impact.Matching            // the matching behind weights
 	terms     []string                    // treatment columns, in order
+	report    []string                    // terms given a row (nil: all of terms)
 	treatment func(s sampleRow) []float64 // one value per term
-	treated   func(s sampleRow) bool      // in the treated group (for n and g)
-	note      string
+	treated   func(s sampleRow) bool      // in the treated group (for n and the differences)
+	// empty are terms left out of the model because no student has them
+	// (dose bands with no students); each still gets a row that says so.
+	empty      []string
+	noBaseline int
+	matchNote  string
 }
 
 // models lists the models of one subject and assessment.
-func models(all []sampleRow) []model {
+func models(all []sampleRow, mo impact.MatchOptions) ([]model, error) {
 	tutored := func(s sampleRow) bool { return s.group == "tutored" }
-	out := []model{{
-		name: modelOverall, rows: all, terms: []string{"tutored"},
-		treatment: func(s sampleRow) []float64 { return []float64{b2f(tutored(s))} }, treated: tutored,
-	}}
-	// Per provider: the school x grade cells where the provider tutored
-	// someone; students tutored by another provider (or several) are left out.
-	providers := map[string]map[string]bool{} // provider -> cells
+	isTutored := func(s sampleRow) []float64 { return []float64{b2f(tutored(s))} }
+	flagsUsed := rosterFlags(all)
+	match := func(rows []sampleRow, treated func(sampleRow) bool) (*impact.Matching, error) {
+		units := make([]impact.MatchUnit, len(rows))
+		for i, s := range rows {
+			units[i] = impact.MatchUnit{Treated: treated(s), Stratum: stratum(s, flagsUsed), School: s.school, Score: s.zBase}
+		}
+		return impact.Match(units, mo)
+	}
+	matched := func(name string, rows []sampleRow, treated func(sampleRow) bool, terms []string, treatment func(sampleRow) []float64) (model, error) {
+		mt, err := match(rows, treated)
+		if err != nil {
+			return model{}, err
+		}
+		m := model{design: DesignMatched, name: name, matching: mt, terms: terms, treatment: treatment, treated: treated}
+		for i, s := range rows {
+			if mt.Weights[i] > 0 {
+				m.rows = append(m.rows, s)
+				m.weights = append(m.weights, mt.Weights[i])
+			}
+		}
+		m.matchNote = unmatchedNote(mt, mo, flagsUsed)
+		return m, nil
+	}
+
+	var out []model
+	overall, err := matched(modelOverall, all, tutored, []string{"tutored"}, isTutored)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, overall)
+
+	// Per provider: that provider's students against untutored students;
+	// students tutored by another provider (or several) are left out.
+	providers := map[string]map[string]bool{} // provider -> school x grade cells
 	for _, s := range all {
 		if tutored(s) && s.provider != "multiple" && s.provider != "" {
 			if providers[s.provider] == nil {
@@ -136,30 +235,71 @@ func models(all []sampleRow) []model {
 		names = append(names, p)
 	}
 	sort.Strings(names)
+	var sensitivity []model
+	sensitivity = append(sensitivity, model{design: DesignWholeSample, name: modelOverall, rows: all, terms: []string{"tutored"},
+		treatment: isTutored, treated: tutored})
 	for _, p := range names {
-		var rows []sampleRow
+		var rows, cells []sampleRow
 		for _, s := range all {
-			if providers[p][s.school+"|"+s.grade] && (s.group == "comparison" || s.provider == p) {
+			if s.group == "comparison" || s.provider == p {
 				rows = append(rows, s)
+				if providers[p][s.school+"|"+s.grade] {
+					cells = append(cells, s)
+				}
 			}
 		}
-		out = append(out, model{name: "provider " + p, rows: rows, terms: []string{"tutored by " + p},
-			treatment: func(s sampleRow) []float64 { return []float64{b2f(tutored(s))} }, treated: tutored})
+		m, err := matched("provider "+p, rows, tutored, []string{"tutored by " + p}, isTutored)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+		// the sensitivity row keeps the school x grade cells the provider tutored in
+		sensitivity = append(sensitivity, model{design: DesignWholeSample, name: "provider " + p, rows: cells,
+			terms: []string{"tutored by " + p}, treatment: isTutored, treated: tutored})
 	}
-	// Dose-response: one indicator per band of attended hours; comparison = 0 hours.
-	bands := []string{"(0,5]", "(5,10]", "(10,20]", "(20,30]", ">30"}
-	out = append(out, model{name: modelDose, rows: all, terms: prefixed("hours ", bands),
-		treatment: func(s sampleRow) []float64 {
-			v := make([]float64, len(bands))
-			if tutored(s) {
-				if i := slices.Index(bands, s.band); i >= 0 {
+
+	// Dose-response on the overall matching: one indicator per band of
+	// attended hours (comparison = 0 hours); a band no one is in is left out
+	// of the model and listed. Then the slope per 10 hours beside tutored.
+	present := map[string]bool{}
+	for _, s := range overall.rows {
+		if tutored(s) {
+			present[s.band] = true
+		}
+	}
+	var bands, empty []string
+	for _, b := range doseBands {
+		if present[b] {
+			bands = append(bands, b)
+		} else {
+			empty = append(empty, "hours "+b)
+		}
+	}
+	dose := overall
+	dose.name, dose.terms, dose.empty = modelDose, prefixed("hours ", bands), empty
+	dose.treatment = func(s sampleRow) []float64 {
+		v := make([]float64, len(bands))
+		if tutored(s) {
+			for i, b := range bands {
+				if s.band == b {
 					v[i] = 1
 				}
 			}
-			return v
-		}, treated: tutored})
-	// Providers in shared schools: each pair serving the same schools, on the
-	// students either tutored there; the term is provider A against B.
+		}
+		return v
+	}
+	slope := overall
+	slope.name, slope.terms, slope.report = modelSlope, []string{"tutored", termSlope}, []string{termSlope}
+	slope.treatment = func(s sampleRow) []float64 {
+		if !tutored(s) {
+			return []float64{0, 0}
+		}
+		return []float64{1, s.hours / 10}
+	}
+	out = append(out, dose, slope)
+
+	// Providers in shared schools: each pair serving the same schools; A's
+	// students there matched to B's on baseline; the term is A rather than B.
 	schools := map[string]map[string]bool{} // provider -> schools
 	for _, s := range all {
 		if tutored(s) && providers[s.provider] != nil {
@@ -186,18 +326,87 @@ func models(all []sampleRow) []model {
 					rows = append(rows, s)
 				}
 			}
-			a := a
+			isA := func(s sampleRow) bool { return s.provider == a }
 			schoolsWord := "schools"
 			if len(shared) == 1 {
 				schoolsWord = "school"
 			}
-			out = append(out, model{name: fmt.Sprintf("%s vs %s in their %d shared %s", a, b, len(shared), schoolsWord), rows: rows,
-				terms:     []string{a + " rather than " + b},
-				treatment: func(s sampleRow) []float64 { return []float64{b2f(s.provider == a)} },
-				treated:   func(s sampleRow) bool { return s.provider == a }})
+			m, err := matched(fmt.Sprintf("%s vs %s in their %d shared %s", a, b, len(shared), schoolsWord), rows, isA,
+				[]string{a + " rather than " + b}, func(s sampleRow) []float64 { return []float64{b2f(isA(s))} })
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, m)
 		}
 	}
-	return out
+	return append(out, sensitivity...), nil
+}
+
+// rosterFlags says which of the ELL, SPED and economically disadvantaged
+// flags the roster gives for anyone in the sample: those are matched on.
+func rosterFlags(rows []sampleRow) [3]bool {
+	var used [3]bool
+	for _, s := range rows {
+		for i, f := range s.flags {
+			used[i] = used[i] || f.Valid
+		}
+	}
+	return used
+}
+
+// stratum is what a match must share exactly: the grade and each flag the
+// roster gives (a student the roster says nothing of is matched with
+// others it says nothing of).
+func stratum(s sampleRow, used [3]bool) string {
+	b := []byte(s.grade)
+	for i, f := range s.flags {
+		if !used[i] {
+			continue
+		}
+		switch {
+		case !f.Valid:
+			b = append(b, "|?"...)
+		case f.Bool:
+			b = append(b, "|Y"...)
+		default:
+			b = append(b, "|N"...)
+		}
+	}
+	return string(b)
+}
+
+var flagNames = [3]string{"ELL", "special-education", "economically-disadvantaged"}
+
+// unmatchedNote says how many tutored students found no match, and why.
+func unmatchedNote(mt *impact.Matching, mo impact.MatchOptions, used [3]bool) string {
+	if mt.Unmatched == 0 {
+		return ""
+	}
+	var flags []string
+	for i, u := range used {
+		if u {
+			flags = append(flags, flagNames[i])
+		}
+	}
+	same := "the same grade"
+	if len(flags) > 0 {
+		same += " and " + joinAnd(flags) + " status"
+	}
+	who := fmt.Sprintf("%d tutored students", mt.Unmatched)
+	if mt.Unmatched == 1 {
+		who = "1 tutored student"
+	}
+	return fmt.Sprintf("%s had no untutored student of %s within %.2g SD of their baseline and were left out", who, same, mo.Caliper)
+}
+
+func joinAnd(list []string) string {
+	switch len(list) {
+	case 0:
+		return ""
+	case 1:
+		return list[0]
+	}
+	return strings.Join(list[:len(list)-1], ", ") + " and " + list[len(list)-1]
 }
 
 func prefixed(p string, list []string) []string {
@@ -217,9 +426,8 @@ func b2f(b bool) float64 {
 
 // estimate is one row of the impact table in the making.
 type estimate struct {
-	values     []any
-	nT, nC     int
-	suppressed string
+	values []any
+	nT, nC int
 }
 
 func (e estimate) row(min int) Row {
@@ -233,31 +441,42 @@ func (e estimate) row(min int) Row {
 	// cell (METRICS.md: any figure resting on fewer than min students).
 	if n > 0 && n < min {
 		r.Suppressed = fmt.Sprintf("fewer than %d students in a group", min)
-		for i := 4; i < len(r.Values); i++ { // all but subject, assessment, model, term
+		for i := ic["effect_sd"]; i < len(r.Values); i++ {
 			r.Values[i] = nil
+		}
+		return r
+	}
+	// Counts of students left out are small cells of their own.
+	for _, c := range []string{"n_tutored_unmatched", "n_no_baseline"} {
+		if v, ok := r.Values[ic[c]].(int64); ok && v > 0 && v < int64(min) {
+			r.Values[ic[c]] = nil
 		}
 	}
 	return r
 }
 
-// fitModel fits one model and returns one estimate per treatment term.
+// fitModel fits one model and returns one estimate per reported term (and
+// one per empty term, saying so).
 func fitModel(m model) []estimate {
 	d := impact.Design{}
-	var schools []string
-	var grades []string
-	var treatedOut, compOut, treatedBase, compBase []float64
+	var schools, grades []string
+	var compOut, compBase, compW []float64
 	cols := make([][]float64, len(m.terms))
-	for _, s := range m.rows {
+	w := func(j int) float64 {
+		if m.weights == nil {
+			return 1
+		}
+		return m.weights[j]
+	}
+	for j, s := range m.rows {
 		d.Y = append(d.Y, s.zOut)
 		for i, v := range m.treatment(s) {
 			cols[i] = append(cols[i], v)
 		}
 		schools = append(schools, s.school)
 		grades = append(grades, s.grade)
-		if m.treated(s) {
-			treatedOut, treatedBase = append(treatedOut, s.zOut), append(treatedBase, s.zBase)
-		} else {
-			compOut, compBase = append(compOut, s.zOut), append(compBase, s.zBase)
+		if !m.treated(s) {
+			compOut, compBase, compW = append(compOut, s.zOut), append(compBase, s.zBase), append(compW, w(j))
 		}
 	}
 	for i, name := range m.terms {
@@ -275,30 +494,48 @@ func fitModel(m model) []estimate {
 	if len(m.rows) == 0 {
 		fitErr = &impact.NotEstimable{Reason: "no student is in this comparison"}
 	} else {
-		fit, fitErr = impact.OLSAbsorb(d, schools, m.terms...)
+		fit, fitErr = impact.WLSAbsorb(d, schools, impact.Weighting{Weights: m.weights, Clusters: schools}, m.terms...)
+	}
+	report := m.report
+	if report == nil {
+		report = m.terms
 	}
 	var out []estimate
-	for i, term := range m.terms {
-		e := estimate{values: make([]any, 15)}
-		e.values[2], e.values[3] = m.name, term
-		// Group sizes and the unadjusted comparison, per term.
-		var tOut, tBase []float64
+	for _, term := range report {
+		i := indexOf(m.terms, term)
+		e := estimate{values: make([]any, len(ImpactColumns))}
+		e.values[ic["design"]], e.values[ic["model"]], e.values[ic["term"]] = m.design, m.name, term
+		// Group sizes and the unadjusted differences, per term: its treated
+		// students (a band's, for a dose band) against the comparison group.
+		var tOut, tBase, tW []float64
 		for j, s := range m.rows {
-			if cols[i][j] == 1 {
-				tOut, tBase = append(tOut, s.zOut), append(tBase, s.zBase)
+			if m.treated(s) && (len(m.terms) == 1 || term == termSlope || cols[i][j] == 1) {
+				tOut, tBase, tW = append(tOut, s.zOut), append(tBase, s.zBase), append(tW, w(j))
 			}
 		}
-		if len(m.terms) == 1 {
-			tOut, tBase = treatedOut, treatedBase
-		}
 		e.nT, e.nC = len(tOut), len(compOut)
-		e.values[9], e.values[10] = int64(e.nT), int64(e.nC)
-		var notes []string
-		if g, err := impact.HedgesG(tOut, compOut); err == nil {
-			e.values[11] = g.B
+		e.values[ic["n_tutored"]], e.values[ic["n_comparison"]] = int64(e.nT), int64(e.nC)
+		if m.matching != nil {
+			e.values[ic["n_comparison_effective"]] = kish(compW)
+			if term != termSlope && !strings.HasPrefix(term, "hours ") {
+				e.values[ic["n_tutored_unmatched"]] = int64(m.matching.Unmatched)
+			}
 		}
-		if eq, err := impact.BaselineEquivalence(tBase, compBase); err == nil {
-			e.values[12], e.values[13] = eq.G, eq.Reading
+		if m.name == modelOverall && m.design == DesignMatched {
+			e.values[ic["n_no_baseline"]] = int64(m.noBaseline)
+		}
+		var notes []string
+		weights := func(x []float64) []float64 {
+			if m.weights == nil {
+				return nil
+			}
+			return x
+		}
+		if g, err := impact.WeightedHedgesG(tOut, weights(tW), compOut, weights(compW)); err == nil {
+			e.values[ic["unadjusted_difference_sd"]] = g.B
+		}
+		if eq, err := impact.WeightedBaselineEquivalence(tBase, weights(tW), compBase, weights(compW)); err == nil {
+			e.values[ic["baseline_difference_sd"]], e.values[ic["baseline_equivalence"]] = eq.G, eq.Reading
 			if eq.Reading == impact.NotEquivalent {
 				notes = append(notes, "the groups differed by more than 0.25 SD at baseline, so the adjusted estimate leans heavily on the model")
 			}
@@ -310,9 +547,14 @@ func fitModel(m model) []estimate {
 			notes = append(notes, "not estimable: "+fitErr.Error())
 		default:
 			if c, ok := fit.Coef[term]; ok {
-				e.values[4], e.values[5], e.values[6], e.values[7], e.values[8] = c.B, c.SE, c.Lo, c.Hi, c.P
+				e.values[ic["effect_sd"]], e.values[ic["std_error"]], e.values[ic["ci_low"]], e.values[ic["ci_high"]], e.values[ic["p_value"]] = c.B, c.SE, c.Lo, c.Hi, c.P
 			} else {
 				notes = append(notes, "not estimable: no student falls in this group")
+			}
+			if c, ok := fit.Cluster[term]; ok {
+				e.values[ic["cluster_std_error"]], e.values[ic["cluster_ci_low"]], e.values[ic["cluster_ci_high"]] = c.SE, c.Lo, c.Hi
+			} else if fit.ClusterNote != "" {
+				notes = append(notes, "no school-clustered interval: "+fit.ClusterNote)
 			}
 			// Grade columns the schools already account for are dropped quietly;
 			// students left out of the fit are worth saying.
@@ -322,10 +564,49 @@ func fitModel(m model) []estimate {
 				}
 			}
 		}
+		if m.matchNote != "" && e.values[ic["n_tutored_unmatched"]] != nil {
+			notes = append(notes, m.matchNote)
+		}
+		if m.noBaseline > 0 && e.values[ic["n_no_baseline"]] != nil {
+			who := fmt.Sprintf("%d tutored students", m.noBaseline)
+			if m.noBaseline == 1 {
+				who = "1 tutored student"
+			}
+			notes = append(notes, who+" had no score before tutoring began and were left out")
+		}
 		if len(notes) > 0 {
-			e.values[14] = strings.Join(notes, "; ")
+			e.values[ic["note"]] = strings.Join(notes, "; ")
 		}
 		out = append(out, e)
 	}
+	for _, term := range m.empty {
+		e := estimate{values: make([]any, len(ImpactColumns))}
+		e.values[ic["design"]], e.values[ic["model"]], e.values[ic["term"]] = m.design, m.name, term
+		e.values[ic["n_tutored"]] = int64(0)
+		e.values[ic["note"]] = "no students: no tutored student attended this many hours, so the band is left out of the model"
+		out = append(out, e)
+	}
+	if len(m.empty) > 0 {
+		sort.SliceStable(out, func(a, b int) bool {
+			return bandOrder(out[a].values[ic["term"]].(string)) < bandOrder(out[b].values[ic["term"]].(string))
+		})
+	}
 	return out
+}
+
+func bandOrder(term string) int {
+	return indexOf(doseBands, strings.TrimPrefix(term, "hours "))
+}
+
+// kish is the effective number of units, (Σw)²/Σw².
+func kish(w []float64) float64 {
+	var s, s2 float64
+	for _, v := range w {
+		s += v
+		s2 += v * v
+	}
+	if s2 == 0 {
+		return 0
+	}
+	return s * s / s2
 }

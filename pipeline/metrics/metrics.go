@@ -37,7 +37,7 @@ var Families = []Family{
 	{Name: "coverage", Query: "coverage", NColumn: "students", Title: "Targeting and coverage: reaching the students who need it"},
 	{Name: "growth", Query: "growth", NColumn: "students", Title: "Growth of tutored and comparison students (descriptive, not causal)", Within: []string{"group"}},
 	{Name: "cost", NColumn: "students_served", Title: "Cost: what the contracts buy", compute: (*Runner).cost},
-	{Name: "impact", Title: "Impact: tutored students' growth against similar untutored students (observational, not causal)", compute: (*Runner).impactTable},
+	{Name: "impact", Title: "Impact: tutored students' growth against matched untutored students (observational, not causal)", compute: (*Runner).impactTable},
 	{Name: "quality", Query: "quality", NColumn: "students", Title: "Data quality: can the figures be trusted?"},
 }
 
@@ -274,7 +274,8 @@ func (r *Runner) bind(name, q string, from, to time.Time, by []string) ([]any, e
 		"target_sessions": r.cfg.DosageTarget.SessionsPerWeek, "target_minutes": r.cfg.DosageTarget.MinutesPerWeek,
 		"percentile_below": r.cfg.Eligibility.PercentileBelow, "benchmark_percentile": r.cfg.Impact.BenchmarkPercentile,
 		"min_sessions": r.cfg.Impact.MinSessions, "outcome_window": r.cfg.Impact.OutcomeWindow,
-		"school_year":    r.schoolYear(from),
+		"school_year":       r.schoolYear(from),
+		"prior_school_year": priorSchoolYear(r.schoolYear(from)), "baseline_prior_spring": r.cfg.Impact.BaselinePriorSpring,
 		"calendar_start": calStart, "calendar_end": calEnd,
 	}
 	for _, d := range queries.Dimensions {
@@ -302,6 +303,15 @@ func (r *Runner) yearBounds() (time.Time, time.Time) {
 		return time.Date(y, time.July, 1, 0, 0, 0, 0, time.UTC), time.Date(y+1, time.June, 30, 0, 0, 0, 0, time.UTC)
 	}
 	return time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2999, 12, 31, 0, 0, 0, 0, time.UTC)
+}
+
+// priorSchoolYear is the school year before a YYYY-YY one ("" if it is not one).
+func priorSchoolYear(year string) string {
+	y, err := strconv.Atoi(strings.SplitN(year, "-", 2)[0])
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%d-%02d", y-1, y%100)
 }
 
 // schoolYear is the config's school year, else the one the period starts in.

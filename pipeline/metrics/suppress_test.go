@@ -116,19 +116,27 @@ func TestComplementaryRulePerGroup(t *testing.T) {
 func TestWithheldEstimateShowsNoCounts(t *testing.T) {
 	t.Parallel()
 	values := func(nT, nC int) []any {
-		return []any{"math", "map_growth", "provider p1", "tutored by p1", 0.2, 0.05, 0.1, 0.3, 0.01, nT, nC, -0.5, -0.8, "not equivalent", ""}
+		v := make([]any, len(ImpactColumns))
+		for c, x := range map[string]any{"subject": "math", "assessment": "map_growth", "design": DesignMatched, "model": "provider p1",
+			"term": "tutored by p1", "effect_sd": 0.2, "std_error": 0.05, "ci_low": 0.1, "ci_high": 0.3, "p_value": 0.01,
+			"cluster_std_error": 0.06, "cluster_ci_low": 0.08, "cluster_ci_high": 0.32, "n_tutored": nT, "n_comparison": nC,
+			"n_comparison_effective": 150.0, "n_tutored_unmatched": int64(0), "unadjusted_difference_sd": 0.1,
+			"baseline_difference_sd": -0.03, "baseline_equivalence": "satisfied", "note": ""} {
+			v[ic[c]] = x
+		}
+		return v
 	}
 	r := estimate{values: values(6, 200), nT: 6, nC: 200}.row(10)
 	if r.Suppressed == "" {
 		t.Fatal("an estimate on 6 tutored students is shown")
 	}
 	for i, v := range r.Values {
-		if i < 4 && v == nil || i >= 4 && v != nil {
+		if i < ic["effect_sd"] && v == nil || i >= ic["effect_sd"] && v != nil {
 			t.Errorf("withheld row, column %d: %v", i, v)
 		}
 	}
 	shown := estimate{values: values(12, 200), nT: 12, nC: 200}.row(10)
-	if shown.Suppressed != "" || shown.Values[9] != 12 || shown.Values[10] != 200 || shown.N != 12 {
+	if shown.Suppressed != "" || shown.Values[ic["n_tutored"]] != 12 || shown.Values[ic["n_comparison"]] != 200 || shown.N != 12 {
 		t.Errorf("shown row: %+v", shown)
 	}
 }

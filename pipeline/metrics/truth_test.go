@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -137,6 +138,83 @@ func TestImpactIsCalibrated(t *testing.T) {
 	}
 }
 
+var calibrationSeeds = flag.Int("calibration.seeds", 20, "how many synthetic districts (seeds 1..N) BenchmarkImpactCalibration fits")
+
+// BenchmarkImpactCalibration is the calibration run of docs/metrics.md: on
+// -calibration.seeds demo districts (seeds 1..N, 6,000 students each,
+// tutoring chosen by fall score as real programs choose it), how often the
+// 95% intervals of the headline matched estimates hold the planted effect:
+// overall and per provider in both subjects (8 a district) and each dose
+// band (10). It prints a line per district and reports the coverage.
+//
+//	go test ./pipeline/metrics -run XXX -bench ImpactCalibration -benchtime 1x
+func BenchmarkImpactCalibration(b *testing.B) {
+	for range b.N {
+		var headline, bands []truthCheck
+		var gaps []float64
+		for seed := int64(1); seed <= int64(*calibrationSeeds); seed++ {
+			f := fitDistrict(b, synth.DefaultStudents, seed)
+			var h []truthCheck
+			for _, subject := range subjects {
+				h = append(h, f.check(b, subject+" overall", subject, modelOverall, "tutored", f.windowTruth(b, subject).Overall.EffectSD))
+				gaps = append(gaps, f.baselineGap(b, subject)...)
+			}
+			h = append(h, f.providerChecks(b)...)
+			var d []truthCheck
+			for _, subject := range subjects {
+				d = append(d, f.doseChecks(b, subject)...)
+			}
+			fmt.Printf("seed %2d: headline %d of %d hold, dose bands %d of %d\n", seed, holding(h), len(h), holding(d), len(d))
+			for _, c := range append(h, d...) {
+				if !c.holds() {
+					fmt.Printf("         misses %s\n", c)
+				}
+			}
+			headline, bands = append(headline, h...), append(bands, d...)
+		}
+		all := append(append([]truthCheck(nil), headline...), bands...)
+		var dev float64
+		for _, c := range all {
+			dev += c.deviation()
+		}
+		fmt.Printf("headline (overall and providers): %d of %d intervals hold (%.1f%%)\n", holding(headline), len(headline), 100*float64(holding(headline))/float64(len(headline)))
+		fmt.Printf("dose bands: %d of %d hold (%.1f%%)\n", holding(bands), len(bands), 100*float64(holding(bands))/float64(len(bands)))
+		fmt.Printf("all: %d of %d (%.1f%%); mean deviation %+.2f SE\n", holding(all), len(all), 100*float64(holding(all))/float64(len(all)), dev/float64(len(all)))
+		worst := 0.0
+		for _, g := range gaps {
+			worst = math.Max(worst, math.Abs(g))
+		}
+		fmt.Printf("largest baseline difference after matching (overall, providers): %.3f SD\n", worst)
+		b.ReportMetric(100*float64(holding(headline))/float64(len(headline)), "headline_coverage_%")
+		b.ReportMetric(100*float64(holding(all))/float64(len(all)), "coverage_%")
+		b.ReportMetric(dev/float64(len(all)), "mean_deviation_SE")
+	}
+}
+
+func holding(cs []truthCheck) int {
+	n := 0
+	for _, c := range cs {
+		if c.holds() {
+			n++
+		}
+	}
+	return n
+}
+
+// baselineGap lists the matched overall and provider rows' baseline differences.
+func (f fitted) baselineGap(t testing.TB, subject string) []float64 {
+	var out []float64
+	for _, row := range f.table.Rows {
+		v := row.Values
+		if v[ic["subject"]] == subject && v[ic["design"]] == DesignMatched && (v[ic["model"]] == modelOverall || strings.HasPrefix(v[ic["model"]].(string), "provider ")) {
+			if g, ok := v[ic["baseline_difference_sd"]].(float64); ok {
+				out = append(out, g)
+			}
+		}
+	}
+	return out
+}
+
 var subjects = []string{"math", "ela"}
 
 // fitted is one synthetic district's impact table beside its truth.json.
@@ -147,7 +225,7 @@ type fitted struct {
 }
 
 // fitDistrict generates and loads a district and runs the impact family on it.
-func fitDistrict(t *testing.T, students int, seed int64) fitted {
+func fitDistrict(t testing.TB, students int, seed int64) fitted {
 	t.Helper()
 	d := testdistrict.Load(t, students, seed)
 	truth, err := synth.ReadTruth(filepath.Join(d.Dir, synth.TruthFile))
@@ -184,19 +262,19 @@ func (c truthCheck) String() string {
 }
 
 // check finds the impact table's estimate of one model term.
-func (f fitted) check(t *testing.T, label, subject, model, term string, truth *float64) truthCheck {
+func (f fitted) check(t testing.TB, label, subject, model, term string, truth *float64) truthCheck {
 	t.Helper()
 	if truth == nil {
 		t.Fatalf("truth.json has no planted effect for %s", label)
 	}
 	for _, row := range f.table.Rows {
 		v := row.Values
-		if v[0] == subject && v[2] == model && v[3] == term {
-			if v[4] == nil {
-				t.Fatalf("%s: no estimate (withheld %v; %v)", label, row.Suppressed, v[14])
+		if v[ic["subject"]] == subject && v[ic["design"]] == DesignMatched && v[ic["model"]] == model && v[ic["term"]] == term {
+			if v[ic["effect_sd"]] == nil {
+				t.Fatalf("%s: no estimate (withheld %v; %v)", label, row.Suppressed, v[ic["note"]])
 			}
-			return truthCheck{label: label, estimate: v[4].(float64), se: v[5].(float64),
-				low: v[6].(float64), high: v[7].(float64), truth: *truth}
+			return truthCheck{label: label, estimate: v[ic["effect_sd"]].(float64), se: v[ic["std_error"]].(float64),
+				low: v[ic["ci_low"]].(float64), high: v[ic["ci_high"]].(float64), truth: *truth}
 		}
 	}
 	t.Fatalf("%s: no %q / %q row in the impact table", label, model, term)
@@ -204,7 +282,7 @@ func (f fitted) check(t *testing.T, label, subject, model, term string, truth *f
 }
 
 // windowTruth is truth.json's planted effects for a subject at the outcome window.
-func (f fitted) windowTruth(t *testing.T, subject string) *synth.WindowTruth {
+func (f fitted) windowTruth(t testing.TB, subject string) *synth.WindowTruth {
 	t.Helper()
 	wt := f.truth.Impact[subject][f.window]
 	if wt == nil || len(wt.Providers) != 3 {
@@ -214,7 +292,7 @@ func (f fitted) windowTruth(t *testing.T, subject string) *synth.WindowTruth {
 }
 
 // providerChecks are the per provider estimates, both subjects (six).
-func (f fitted) providerChecks(t *testing.T) []truthCheck {
+func (f fitted) providerChecks(t testing.TB) []truthCheck {
 	t.Helper()
 	var out []truthCheck
 	for _, subject := range subjects {
@@ -231,7 +309,7 @@ func (f fitted) providerChecks(t *testing.T) []truthCheck {
 
 // doseChecks are the dose-response estimates of a subject, lowest band first,
 // each beside the mean planted effect of the tutored students in that band.
-func (f fitted) doseChecks(t *testing.T, subject string) []truthCheck {
+func (f fitted) doseChecks(t testing.TB, subject string) []truthCheck {
 	t.Helper()
 	var out []truthCheck
 	for _, band := range f.windowTruth(t, subject).Overall.Bands {

@@ -143,30 +143,52 @@ func coverageBySchoolSubject() *metrics.Table {
 	})
 }
 
-var impactCols = []string{"subject", "assessment", "model", "term", "estimate", "std_error", "ci_low", "ci_high", "p_value",
-	"n_tutored", "n_comparison", "hedges_g", "baseline_difference", "baseline_equivalence", "note"}
+var impactCols = metrics.ImpactColumns
 
-// est is an impact row.
+// impactRow lays out an impact row's values by column name.
+func impactRow(vals map[string]any) []any {
+	out := make([]any, len(impactCols))
+	for i, c := range impactCols {
+		out[i] = vals[c]
+	}
+	return out
+}
+
+// est is an impact row of the matched design.
 func est(subject, model, term string, b, lo, hi float64, nT, nC int64, eq string) metrics.Row {
 	n := nT
 	if nC < n {
 		n = nC
 	}
-	return metrics.Row{N: n, Values: []any{subject, "map_growth", model, term, b, (hi - lo) / 3.92, lo, hi, 0.01, nT, nC, -0.6, -0.9, eq, nil}}
+	return metrics.Row{N: n, Values: impactRow(map[string]any{"subject": subject, "assessment": "map_growth", "design": metrics.DesignMatched,
+		"model": model, "term": term, "effect_sd": b, "std_error": (hi - lo) / 3.92, "ci_low": lo, "ci_high": hi, "p_value": 0.01,
+		"cluster_std_error": (hi - lo) / 3.5, "cluster_ci_low": lo - 0.01, "cluster_ci_high": hi + 0.01,
+		"n_tutored": nT, "n_comparison": nC, "n_comparison_effective": float64(nC) * 0.7, "n_tutored_unmatched": int64(0),
+		"unadjusted_difference_sd": b - 0.05, "baseline_difference_sd": baselineFor[eq], "baseline_equivalence": eq})}
 }
+
+// baselineFor is a baseline difference that reads as each WWC reading.
+var baselineFor = map[string]float64{"satisfied": -0.03, "satisfied only with statistical adjustment": -0.08, "not equivalent": -0.31}
 
 // estWithheld is an impact row withheld for a small group: nothing but
 // which estimate it is stays, not even the group sizes.
 func estWithheld(subject, model, term string, nT, nC int64) metrics.Row {
 	return metrics.Row{Suppressed: "fewer than 10 students in a group", N: min(nT, nC),
-		Values: []any{subject, "map_growth", model, term, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil}}
+		Values: impactRow(map[string]any{"subject": subject, "assessment": "map_growth", "design": metrics.DesignMatched, "model": model, "term": term})}
+}
+
+// sensitivity is a whole-sample row, which no chart draws.
+func sensitivity(subject, model, term string, b float64) metrics.Row {
+	return metrics.Row{N: 500, Values: impactRow(map[string]any{"subject": subject, "assessment": "map_growth", "design": metrics.DesignWholeSample,
+		"model": model, "term": term, "effect_sd": b, "std_error": 0.04, "ci_low": b - 0.08, "ci_high": b + 0.08, "p_value": 0.01,
+		"n_tutored": int64(500), "n_comparison": int64(900), "baseline_difference_sd": -1.1, "baseline_equivalence": "not equivalent"})}
 }
 
 func impactTable() *metrics.Table {
-	const ne, ok = "not equivalent", "satisfied"
+	const ne, ok = "satisfied only with statistical adjustment", "satisfied"
 	return &metrics.Table{
 		Family: "impact", Period: "school year 2025-26",
-		Columns: impactCols, Within: []string{"subject", "assessment", "model", "term"}, MinCellSize: 10,
+		Columns: impactCols, Within: []string{"subject", "assessment", "design", "model", "term"}, MinCellSize: 10,
 		Note: metrics.ImpactCaveat,
 		Rows: []metrics.Row{
 			est("ela", "tutored vs comparison", "tutored", 0.15, 0.09, 0.21, 310, 812, ne),
@@ -188,6 +210,8 @@ func impactTable() *metrics.Table {
 			est("math", "dose-response by hours", "hours (10,20]", 0.22, 0.11, 0.34, 56, 806, ne),
 			est("math", "dose-response by hours", "hours (20,30]", 0.24, 0.12, 0.35, 61, 806, ne),
 			est("math", "dose-response by hours", "hours >30", 0.23, 0.15, 0.31, 168, 806, ne),
+			sensitivity("math", "tutored vs comparison", "tutored", 0.91),
+			sensitivity("ela", "provider brightpath", "tutored by brightpath", -0.7),
 		},
 	}
 }

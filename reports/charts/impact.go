@@ -2,6 +2,7 @@ package charts
 
 import (
 	"fmt"
+	"slices"
 	"image/color"
 	"math"
 	"strconv"
@@ -17,9 +18,35 @@ const (
 	modelProvider = "provider "
 )
 
-var impactColumns = []string{"estimate", "ci_low", "ci_high", "n_tutored", "n_comparison"}
+var impactColumns = []string{"design", "effect_sd", "ci_low", "ci_high", "n_tutored", "n_comparison"}
 
-const observationalNote = "Observational, not causal: tutored students against similar untutored students in the same schools and grades, adjusted for their baseline scores"
+// impactData are the impact columns a chart's table shows.
+var impactData = []string{"subject", "assessment", "design", "model", "term", "effect_sd", "std_error", "ci_low", "ci_high", "p_value",
+	"cluster_std_error", "cluster_ci_low", "cluster_ci_high", "n_tutored", "n_comparison", "n_comparison_effective",
+	"unadjusted_difference_sd", "baseline_difference_sd", "baseline_equivalence", "note"}
+
+const observationalNote = "Observational, not causal: tutored students against untutored students of the same grade matched on their baseline scores, in the same school where possible, and adjusted for those scores"
+
+// headlineRows keeps the impact table's headline design, the matched
+// comparison: the whole-sample sensitivity rows stay in the tables and
+// CSV files, not in the charts.
+func headlineRows(t *metrics.Table) *metrics.Table {
+	if t == nil {
+		return nil
+	}
+	j := slices.Index(t.Columns, "design")
+	if j < 0 {
+		return t
+	}
+	out := *t
+	out.Rows = nil
+	for _, r := range t.Rows {
+		if r.Values[j] == metrics.DesignMatched {
+			out.Rows = append(out.Rows, r)
+		}
+	}
+	return &out
+}
 
 // impactPanel is one subject and assessment of the impact table.
 type impactPanel struct {
@@ -63,7 +90,7 @@ func impactPanels(v *view, o Options, want func(model string) bool) []*impactPan
 
 // estimateSlot is an impact row as a figure with its interval, or a gap.
 func estimateSlot(v *view, r metrics.Row, series string, clr color.Color) slot {
-	est, ok1 := v.num(r, "estimate")
+	est, ok1 := v.num(r, "effect_sd")
 	lo, ok2 := v.num(r, "ci_low")
 	hi, ok3 := v.num(r, "ci_high")
 	none := "not estimable"
@@ -83,7 +110,7 @@ func estimateSlot(v *view, r metrics.Row, series string, clr color.Color) slot {
 // providers in shared schools and the dose-response rows are not drawn.
 func ImpactForest(t *metrics.Table, o Options) (*Chart, error) {
 	const name = "impact by provider"
-	v, err := read(t, name, "impact", []string{"subject", "assessment", "model", "term"}, impactColumns...)
+	v, err := read(headlineRows(t), name, "impact", []string{"subject", "assessment", "design", "model", "term"}, impactColumns...)
 	if err != nil {
 		return nil, err
 	}
@@ -104,10 +131,10 @@ func ImpactForest(t *metrics.Table, o Options) (*Chart, error) {
 
 	c := &Chart{
 		Name:      "impact-by-provider",
-		Title:     "Tutored students against similar untutored students",
+		Title:     "Tutored students against matched untutored students",
 		TableNote: withoutCaveat(t.Note),
 		Data: v.subsetRows(func(r metrics.Row) bool { return isForest(v.str(r, "model")) },
-			"subject", "assessment", "model", "term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "n_tutored", "n_comparison", "baseline_equivalence", "note"),
+			impactData...),
 		Columns: 1,
 	}
 	var panelGroups [][]group
@@ -125,20 +152,26 @@ func ImpactForest(t *metrics.Table, o Options) (*Chart, error) {
 				s := estimateSlot(v, r, "All tutored students", black)
 				groups = append([]group{{label: "All tutored students", slots: []slot{s}}}, groups...)
 				if s.gap == "" {
-					overall = append(overall, overallPhrase(p, s, len(panels) > 1, len(overall) > 0))
+					overall = append(overall, headlinePhrase(v, r, p, s, "", len(panels) > 1, len(overall) > 0))
 				}
-				if nt, ok := v.num(r, "n_tutored"); ok {
-					if nc, ok := v.num(r, "n_comparison"); ok {
-						part := fmt.Sprintf("%s tutored and %s comparison students", count(nt), count(nc))
-						if len(panels) > 1 {
-							part += " (" + lowerName(p.title) + ")"
-						}
-						nParts = append(nParts, part)
-					}
+				if part := nPart(v, r, p, len(panels) > 1); part != "" {
+					nParts = append(nParts, part)
 				}
 				continue
 			}
 			provRows = append(provRows, r)
+		}
+		// A panel with no overall row and one provider (a provider's own
+		// packet) headlines that provider's estimate.
+		if len(provRows) == 1 && len(groups) == 0 {
+			r := provRows[0]
+			id := strings.TrimPrefix(v.str(r, "model"), modelProvider)
+			if s := estimateSlot(v, r, "", black); s.gap == "" {
+				overall = append(overall, headlinePhrase(v, r, p, s, label(o.Providers, id), len(panels) > 1, len(overall) > 0))
+			}
+			if part := nPart(v, r, p, len(panels) > 1); part != "" {
+				nParts = append(nParts, part)
+			}
 		}
 		for _, r := range sortRows(v, provRows, "model") {
 			id := strings.TrimPrefix(v.str(r, "model"), modelProvider)
@@ -165,7 +198,7 @@ func ImpactForest(t *metrics.Table, o Options) (*Chart, error) {
 	if _, ok := v.col["baseline_equivalence"]; ok {
 		for _, r := range forestRows {
 			if r.Suppressed == "" && v.str(r, "baseline_equivalence") == "not equivalent" {
-				if _, has := v.num(r, "estimate"); has {
+				if _, has := v.num(r, "effect_sd"); has {
 					notEquivalent++
 				}
 			}
@@ -234,9 +267,11 @@ func ImpactForest(t *metrics.Table, o Options) (*Chart, error) {
 	return c, nil
 }
 
-// overallPhrase says what the overall estimate of a panel shows; short
-// when an earlier panel's phrase said who is compared with whom.
-func overallPhrase(p *impactPanel, s slot, many, again bool) string {
+// headlinePhrase says what a panel's headline estimate shows: the effect,
+// its interval, and whether the matched groups were equivalent at
+// baseline; short when an earlier panel's phrase said who is compared with
+// whom. provider names the tutored students' provider ("" for all).
+func headlinePhrase(v *view, r metrics.Row, p *impactPanel, s slot, provider string, many, again bool) string {
 	dir := "higher"
 	if s.value < 0 {
 		dir = "lower"
@@ -250,11 +285,52 @@ func overallPhrase(p *impactPanel, s slot, many, again bool) string {
 		zero = ", which includes no difference"
 	}
 	size := strconv.FormatFloat(math.Abs(s.value), 'f', 2, 64)
+	eq := equivalencePhrase(v, r)
 	if again {
-		return fmt.Sprintf("%s%s SD %s (%s to %s%s)", where, size, dir, sd(s.low), sd(s.high), zero)
+		return fmt.Sprintf("%s%s SD %s (%s to %s%s)%s", where, size, dir, sd(s.low), sd(s.high), zero, eq)
 	}
-	return fmt.Sprintf("%stutored students scored %s SD %s than similar untutored students (95%% interval %s to %s%s)",
-		where, size, dir, sd(s.low), sd(s.high), zero)
+	who := "tutored students"
+	if provider != "" {
+		who = provider + "'s students"
+	}
+	return fmt.Sprintf("%s%s scored %s SD %s than matched untutored students (95%% interval %s to %s%s)%s",
+		where, who, size, dir, sd(s.low), sd(s.high), zero, eq)
+}
+
+// equivalencePhrase says in words how far apart the matched groups were
+// before tutoring, with the What Works Clearinghouse reading.
+func equivalencePhrase(v *view, r metrics.Row) string {
+	if _, ok := v.col["baseline_difference_sd"]; !ok {
+		return ""
+	}
+	g, ok := v.num(r, "baseline_difference_sd")
+	if !ok {
+		return ""
+	}
+	gap := strconv.FormatFloat(math.Abs(g), 'f', 2, 64)
+	switch v.str(r, "baseline_equivalence") {
+	case "satisfied":
+		return fmt.Sprintf(", and the groups started level (%s SD apart before tutoring)", gap)
+	case "satisfied only with statistical adjustment":
+		return fmt.Sprintf(", and the groups started %s SD apart, close enough to compare once starting scores are adjusted for", gap)
+	case "not equivalent":
+		return fmt.Sprintf(", but the groups started %s SD apart, too far for a fair comparison", gap)
+	}
+	return ""
+}
+
+// nPart is a headline row's group sizes for the chart's n line.
+func nPart(v *view, r metrics.Row, p *impactPanel, many bool) string {
+	nt, ok1 := v.num(r, "n_tutored")
+	nc, ok2 := v.num(r, "n_comparison")
+	if !ok1 || !ok2 {
+		return ""
+	}
+	part := fmt.Sprintf("%s tutored and %s matched comparison students", count(nt), count(nc))
+	if many {
+		part += " (" + lowerName(p.title) + ")"
+	}
+	return part
 }
 
 // DoseResponse draws the adjusted effect by band of hours attended, with
@@ -262,7 +338,7 @@ func overallPhrase(p *impactPanel, s slot, many, again bool) string {
 // subject (and assessment), a line at zero.
 func DoseResponse(t *metrics.Table, o Options) (*Chart, error) {
 	const name = "dose-response by hours"
-	v, err := read(t, name, "impact", []string{"subject", "assessment", "model", "term"}, impactColumns...)
+	v, err := read(headlineRows(t), name, "impact", []string{"subject", "assessment", "design", "model", "term"}, impactColumns...)
 	if err != nil {
 		return nil, err
 	}
@@ -276,7 +352,7 @@ func DoseResponse(t *metrics.Table, o Options) (*Chart, error) {
 		Title:     "Effect by hours of tutoring attended",
 		TableNote: withoutCaveat(t.Note),
 		Data: v.subsetRows(func(r metrics.Row) bool { return isDose(v.str(r, "model")) },
-			"subject", "assessment", "model", "term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "n_tutored", "n_comparison", "baseline_equivalence", "note"),
+			impactData...),
 		Columns: min(len(panels), 2),
 	}
 	ylo, yhi := 0.0, 0.0
@@ -374,7 +450,7 @@ func DoseResponse(t *metrics.Table, o Options) (*Chart, error) {
 		anyGap = anyGap || hasGap(groups)
 	}
 	c.legend = []legendEntry{
-		{kind: legendEstimate, color: black, text: "estimate and 95% interval, against similar untutored students"},
+		{kind: legendEstimate, color: black, text: "estimate and 95% interval, against matched untutored students"},
 		{kind: legendRule, color: darkGrey, text: "0: no difference"},
 	}
 	if anyGap {

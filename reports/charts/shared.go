@@ -33,7 +33,7 @@ type sharedPair struct {
 // served). It names two providers: it belongs in the district packet only.
 func SharedSchools(impact, engagement *metrics.Table, o Options) (*Chart, error) {
 	const name = "providers in shared schools"
-	iv, err := read(impact, name, "impact", []string{"subject", "assessment", "model", "term"}, impactColumns...)
+	iv, err := read(headlineRows(impact), name, "impact", []string{"subject", "assessment", "design", "model", "term"}, impactColumns...)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func SharedSchools(impact, engagement *metrics.Table, o Options) (*Chart, error)
 		Title:     "Providers in the schools they share: effect, attendance and minutes",
 		TableNote: withoutCaveat(impact.Note),
 		Data: iv.subsetRows(func(r metrics.Row) bool { return pairModel.MatchString(iv.str(r, "model")) },
-			"subject", "assessment", "model", "term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "n_tutored", "n_comparison", "baseline_equivalence", "note"),
+			impactData...),
 		Columns: 3,
 		widths:  []float64{2.2, 1, 1},
 	}

@@ -2,7 +2,6 @@ package packet
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/hitreflect/hitreflect/pipeline/metrics"
 	"github.com/hitreflect/hitreflect/reports/charts"
@@ -66,7 +65,7 @@ var chartSpecs = []chartSpec{
 		}
 		return note(charts.GrowthBySchool(scoped(ts.get("growth", "school"), a), ts.options(a)))(a)
 	}},
-	{"impact-by-provider", "Tutored students against similar untutored students", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
+	{"impact-by-provider", "Tutored students against matched untutored students", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
 		if a.Kind == "school" {
 			return nil, "impact is estimated for the district as a whole, not school by school; it is in the district packet", nil
 		}
@@ -152,8 +151,9 @@ func scoped(t *metrics.Table, a Audience) *metrics.Table {
 }
 
 // impactFor keeps the impact rows an audience may see: a provider sees
-// the overall and dose-response estimates and its own, never another
-// provider's model nor the comparisons of providers in shared schools.
+// its own estimates only, never the district's (which a provider's packet
+// would otherwise headline), another provider's, nor the comparisons of
+// providers in shared schools.
 func impactFor(t *metrics.Table, a Audience) *metrics.Table {
 	if t == nil || a.Kind != "provider" {
 		return t
@@ -164,8 +164,7 @@ func impactFor(t *metrics.Table, a Audience) *metrics.Table {
 	}
 	return filter(t, func(r metrics.Row) bool {
 		m, _ := r.Values[j].(string)
-		return m == modelOverall || m == modelDose || m == modelProvider+a.ID ||
-			(strings.HasPrefix(m, modelDose) && !strings.Contains(m, " vs "))
+		return m == modelProvider+a.ID
 	})
 }
 
