@@ -384,7 +384,9 @@ func TestInvalidTables(t *testing.T) {
 		{"no rows", func() (*Chart, error) { return CostPerStudent(empty, testOptions) }, "has no rows", ErrNoFigures},
 		{"no dose rows", func() (*Chart, error) {
 			tb := impactTable()
-			tb.Rows = slices.DeleteFunc(tb.Rows, func(r metrics.Row) bool { return r.Values[slices.Index(impactCols, "model")] == "dose-response by hours" })
+			tb.Rows = slices.DeleteFunc(tb.Rows, func(r metrics.Row) bool {
+				return r.Values[slices.Index(impactCols, "model")] == "dose-response by hours"
+			})
 			return DoseResponse(tb, testOptions)
 		}, `no "dose-response by hours" rows`, ErrNoFigures},
 		{"bad target", func() (*Chart, error) { return WeeklyMinutes(engagementByProvider(), -5, testOptions) }, "the target must be", nil},

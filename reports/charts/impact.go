@@ -2,9 +2,9 @@ package charts
 
 import (
 	"fmt"
-	"slices"
 	"image/color"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
