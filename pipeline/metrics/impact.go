@@ -196,7 +196,7 @@ func models(all []sampleRow, mo impact.MatchOptions) ([]model, error) {
 		}
 		return impact.Match(units, mo)
 	}
-	matched := func(name string, rows []sampleRow, treated func(sampleRow) bool, terms []string, treatment func(sampleRow) []float64) (model, error) {
+	matched := func(name string, rows []sampleRow, treated func(sampleRow) bool, terms []string, treatment func(sampleRow) []float64, comparedWith string) (model, error) {
 		mt, err := match(rows, treated)
 		if err != nil {
 			return model{}, err
@@ -208,12 +208,12 @@ func models(all []sampleRow, mo impact.MatchOptions) ([]model, error) {
 				m.weights = append(m.weights, mt.Weights[i])
 			}
 		}
-		m.matchNote = unmatchedNote(mt, mo, flagsUsed)
+		m.matchNote = unmatchedNote(mt, mo, flagsUsed, comparedWith)
 		return m, nil
 	}
 
 	var out []model
-	overall, err := matched(modelOverall, all, tutored, []string{"tutored"}, isTutored)
+	overall, err := matched(modelOverall, all, tutored, []string{"tutored"}, isTutored, "untutored student")
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +248,7 @@ func models(all []sampleRow, mo impact.MatchOptions) ([]model, error) {
 				}
 			}
 		}
-		m, err := matched("provider "+p, rows, tutored, []string{"tutored by " + p}, isTutored)
+		m, err := matched("provider "+p, rows, tutored, []string{"tutored by " + p}, isTutored, "untutored student")
 		if err != nil {
 			return nil, err
 		}
@@ -332,7 +332,7 @@ func models(all []sampleRow, mo impact.MatchOptions) ([]model, error) {
 				schoolsWord = "school"
 			}
 			m, err := matched(fmt.Sprintf("%s vs %s in their %d shared %s", a, b, len(shared), schoolsWord), rows, isA,
-				[]string{a + " rather than " + b}, func(s sampleRow) []float64 { return []float64{b2f(isA(s))} })
+				[]string{a + " rather than " + b}, func(s sampleRow) []float64 { return []float64{b2f(isA(s))} }, "student of "+b+"'s")
 			if err != nil {
 				return nil, err
 			}
@@ -378,7 +378,7 @@ func stratum(s sampleRow, used [3]bool) string {
 var flagNames = [3]string{"ELL", "special-education", "economically-disadvantaged"}
 
 // unmatchedNote says how many tutored students found no match, and why.
-func unmatchedNote(mt *impact.Matching, mo impact.MatchOptions, used [3]bool) string {
+func unmatchedNote(mt *impact.Matching, mo impact.MatchOptions, used [3]bool, comparedWith string) string {
 	if mt.Unmatched == 0 {
 		return ""
 	}
@@ -392,11 +392,11 @@ func unmatchedNote(mt *impact.Matching, mo impact.MatchOptions, used [3]bool) st
 	if len(flags) > 0 {
 		same += " and " + joinAnd(flags) + " status"
 	}
-	who := fmt.Sprintf("%d tutored students", mt.Unmatched)
+	who, were := fmt.Sprintf("%d tutored students", mt.Unmatched), "were"
 	if mt.Unmatched == 1 {
-		who = "1 tutored student"
+		who, were = "1 tutored student", "was"
 	}
-	return fmt.Sprintf("%s had no untutored student of %s within %.2g SD of their baseline and were left out", who, same, mo.Caliper)
+	return fmt.Sprintf("%s had no %s of %s within %.2g SD of their baseline and %s left out", who, comparedWith, same, mo.Caliper, were)
 }
 
 func joinAnd(list []string) string {
@@ -568,11 +568,11 @@ func fitModel(m model) []estimate {
 			notes = append(notes, m.matchNote)
 		}
 		if m.noBaseline > 0 && e.values[ic["n_no_baseline"]] != nil {
-			who := fmt.Sprintf("%d tutored students", m.noBaseline)
+			who := fmt.Sprintf("%d tutored students", m.noBaseline) + " had no score before tutoring began and were left out"
 			if m.noBaseline == 1 {
-				who = "1 tutored student"
+				who = "1 tutored student had no score before tutoring began and was left out"
 			}
-			notes = append(notes, who+" had no score before tutoring began and were left out")
+			notes = append(notes, who)
 		}
 		if len(notes) > 0 {
 			e.values[ic["note"]] = strings.Join(notes, "; ")

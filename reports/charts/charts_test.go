@@ -277,7 +277,7 @@ func TestReadingFromNumbers(t *testing.T) {
 			// 12/56 = 21% is the lowest, 33/55 = 60% the highest, 130/330 = 39%
 			"Coverage of eligible students ranged from 21% (Adams, ELA) to 60% (Jefferson, math); 39% across the district."},
 		{"forest", func() (*Chart, error) { return ImpactForest(impactTable(), testOptions) },
-			"In ELA, tutored students scored 0.15 SD higher than matched untutored students (95% interval +0.09 to +0.21), and the groups started 0.08 SD apart, close enough to compare once starting scores are adjusted for; in math, 0.20 SD higher (+0.14 to +0.26), and the groups started 0.08 SD apart, close enough to compare once starting scores are adjusted for; by provider, from +0.05 (LearnWell, ELA) to +0.29 (TutorCorps, math)."},
+			"In ELA, tutored students scored 0.15 SD higher than matched untutored students (95% interval +0.09 to +0.21; 310 tutored, 812 compared), and the groups started 0.08 SD apart, close enough to compare once starting scores are adjusted for; in math, 0.20 SD higher (+0.14 to +0.26; 362 tutored, 806 compared), and the groups started 0.08 SD apart, close enough to compare once starting scores are adjusted for; by provider, from +0.05 (LearnWell, ELA) to +0.29 (TutorCorps, math)."},
 		{"dose", func() (*Chart, error) { return DoseResponse(impactTable(), testOptions) },
 			"In ELA, the adjusted effect went from -0.03 SD (up to 5 hours) to +0.24 SD (over 30 hours); in math, from +0.14 SD (5–10 hours) to +0.23 SD (over 30 hours)."},
 		{"cost", func() (*Chart, error) { return CostPerStudent(costByProvider(), testOptions) },

@@ -286,6 +286,11 @@ func headlinePhrase(v *view, r metrics.Row, p *impactPanel, s slot, provider str
 	}
 	size := strconv.FormatFloat(math.Abs(s.value), 'f', 2, 64)
 	eq := equivalencePhrase(v, r)
+	if nt, ok := v.num(r, "n_tutored"); ok {
+		if nc, ok := v.num(r, "n_comparison"); ok {
+			zero += fmt.Sprintf("; %s tutored, %s compared", count(nt), count(nc))
+		}
+	}
 	if again {
 		return fmt.Sprintf("%s%s SD %s (%s to %s%s)%s", where, size, dir, sd(s.low), sd(s.high), zero, eq)
 	}

@@ -72,8 +72,11 @@ var chartSpecs = []chartSpec{
 		return note(charts.ImpactForest(impactFor(ts.get("impact"), a), ts.options(a)))(a)
 	}},
 	{"dose-response", "Effect by hours of tutoring attended", func(ts *Tables, a Audience) (*charts.Chart, string, error) {
-		if a.Kind == "school" {
+		switch a.Kind {
+		case "school":
 			return nil, "impact is estimated for the district as a whole, not school by school; it is in the district packet", nil
+		case "provider":
+			return nil, "the dose-response is estimated over every provider's students together, not one provider's; it is in the district packet", nil
 		}
 		return note(charts.DoseResponse(impactFor(ts.get("impact"), a), ts.options(a)))(a)
 	}},
