@@ -35,6 +35,9 @@ func TestParseGoodConfigAppliesDefaults(t *testing.T) {
 	if cfg.Keep != (Keep{Runs: 90, Metrics: 30, Exports: 7}) {
 		t.Errorf("keep defaults: %+v", cfg.Keep)
 	}
+	if cfg.Impact.CaliperSD != 0.2 || cfg.Impact.Matches != 3 || cfg.Impact.BaselinePriorSpring {
+		t.Errorf("impact defaults: %+v", cfg.Impact)
+	}
 	if cfg.Privacy.MinCellSize != 10 || cfg.Sources[0].LoadMode != "upsert" || cfg.WarehousePath() != "/d/data/hitreflect.duckdb" {
 		t.Errorf("defaults: %+v %q %q", cfg.Privacy, cfg.Sources[0].LoadMode, cfg.WarehousePath())
 	}
@@ -65,6 +68,8 @@ func TestConfigErrorsNameFileLineAndKey(t *testing.T) {
 		{"report for an unknown provider", "school_year: 2025-26", "school_year: 2025-26\nreports: {audience: \"provider:acme\"}", `/d/c.yaml:3: reports.audience: no provider "acme" under providers:`},
 		{"report for a period not in the calendar", "school_year: 2025-26", "school_year: 2025-26\nreports: {period: Q9}", `/d/c.yaml:3: reports.period: expected year, ytd or a period of calendar.periods, got "Q9"`},
 		{"memory without a unit", "school_year: 2025-26", "school_year: 2025-26\nmemory_limit: 4", `/d/c.yaml:3: memory_limit: expected an amount of memory such as 4GB or 512MB, got "4"`},
+		{"caliper too wide", "school_year: 2025-26", "school_year: 2025-26\nimpact: {caliper_sd: 2}", `/d/c.yaml:3: impact.caliper_sd: expected a caliper in SD of the baseline score, above 0 and at most 1 (default 0.2)`},
+		{"no matches", "school_year: 2025-26", "school_year: 2025-26\nimpact: {matches: 0}", `/d/c.yaml:3: impact.matches: expected how many comparison students to match to each tutored student: a whole number from 1 to 20 (default 3)`},
 		{"two costs", "cost: {per_student: 1200}", "cost: {per_student: 1200, per_hour: 40}", `/d/c.yaml:9: providers[0].cost: expected one of per_student, per_hour or total, not several`},
 	}
 	for _, c := range cases {

@@ -143,4 +143,42 @@ func TestBaselinePrecedesTutoring(t *testing.T) {
 	}
 }
 
-var _ = sql.NullBool{}
+
+// A tutored student whose only score this year came after tutoring began
+// is left out with the reason; with impact.baseline_prior_spring, last
+// spring's score is the baseline instead.
+func TestBaselinePriorSpring(t *testing.T) {
+	t.Parallel()
+	config := func(prior bool) string {
+		return fmt.Sprintf(`district: Fixture
+school_year: 2025-26
+impact: {baseline_prior_spring: %v}
+privacy: {min_cell_size: 1}
+providers:
+  - {id: p1, cost: {per_student: 1000}}
+sources:
+  - {name: p1, kind: sessions, provider: p1, connector: {type: local, path: ., pattern: prior_sessions.csv}, profile: canonical-sessions}
+  - {name: tests, kind: assessments, connector: {type: local, path: ., pattern: prior_assessments.csv}, profile: canonical-assessments}
+`, prior)
+	}
+	for _, prior := range []bool{false, true} {
+		r := newRunnerFor(t, config(prior))
+		var group, reason, baseline sql.NullString
+		err := r.c.QueryRowContext(t.Context(), `SELECT "group", excluded_reason, CAST(baseline_date AS VARCHAR)
+			FROM analysis_sample WHERE student_id = 'X'`).Scan(&group, &reason, &baseline)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("prior spring %v: X is %s (%s), baseline %s", prior, group.String, reason.String, baseline.String)
+		switch {
+		case !prior && (group.String != "excluded" || reason.String != "no baseline before tutoring began" || baseline.Valid):
+			t.Errorf("without the prior spring: X is %v (%v), baseline %v", group, reason, baseline)
+		case prior && (group.String != "tutored" || baseline.String != "2025-05-20"):
+			t.Errorf("with the prior spring: X is %v, baseline %v", group, baseline)
+		}
+		// Y, untutored, keeps this year's fall as its baseline either way.
+		if err := r.c.QueryRowContext(t.Context(), `SELECT CAST(baseline_date AS VARCHAR) FROM analysis_sample WHERE student_id = 'Y'`).Scan(&baseline); err != nil || baseline.String != "2025-09-08" {
+			t.Errorf("Y's baseline %v (%v)", baseline, err)
+		}
+	}
+}
