@@ -18,28 +18,7 @@ import (
 // The 95% CI, T and P use the normal approximation. It is a *NotEstimable
 // when a group has fewer than 2 students or everyone has the same score.
 func HedgesG(treated, comparison []float64) (Estimate, error) {
-	n1, n2 := len(treated), len(comparison)
-	if n1 < 2 || n2 < 2 {
-		return Estimate{}, notEstimable("a standardized difference needs at least 2 students in each group; the treated group has %d and the comparison group %d", n1, n2)
-	}
-	if !finite(treated...) || !finite(comparison...) {
-		return Estimate{}, fmt.Errorf("impact: HedgesG given a NaN or infinite score")
-	}
-	m1, v1 := meanVar(treated)
-	m2, v2 := meanVar(comparison)
-	pooled := math.Sqrt((float64(n1-1)*v1 + float64(n2-1)*v2) / float64(n1+n2-2))
-	if pooled == 0 {
-		return Estimate{}, notEstimable("the scores do not vary within either group, so there is no spread to standardize the difference by")
-	}
-	N := float64(n1 + n2)
-	J := 1 - 3/(4*N-9)
-	g := J * (m1 - m2) / pooled
-	se := J * math.Sqrt(N/float64(n1*n2)+g*g/(2*N))
-	est := normalEstimate(g, se)
-	if !finite(est.B, est.SE, est.Lo, est.Hi, est.T, est.P) {
-		return Estimate{}, notEstimable("the scores are too extreme to standardize reliably")
-	}
-	return est, nil
+	return WeightedHedgesG(treated, nil, comparison, nil)
 }
 
 func normalEstimate(b, se float64) Estimate {
@@ -145,15 +124,12 @@ func meanVar(x []float64) (mean, variance float64) {
 func WeightedHedgesG(treated, tw, comparison, cw []float64) (Estimate, error) {
 	t, tw := positive(treated, tw)
 	c, cw := positive(comparison, cw)
-	if tw == nil && cw == nil {
-		return HedgesG(t, c)
-	}
 	n1, n2 := len(t), len(c)
 	if n1 < 2 || n2 < 2 {
 		return Estimate{}, notEstimable("a standardized difference needs at least 2 students in each group; the treated group has %d and the comparison group %d", n1, n2)
 	}
 	if !finite(t...) || !finite(c...) {
-		return Estimate{}, fmt.Errorf("impact: WeightedHedgesG given a NaN or infinite score")
+		return Estimate{}, fmt.Errorf("impact: HedgesG given a NaN or infinite score")
 	}
 	m1, v1 := weightedMeanVar(t, tw)
 	m2, v2 := weightedMeanVar(c, cw)
