@@ -10,7 +10,8 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
-// The real export layouts in shared/samples load with the built-in profiles
+// The real export layouts in testdata/samples (see its README for their
+// source and licence) load with the built-in profiles
 // as they are; the loaded rows are compared with a golden file.
 func TestVendorSamplesLoadAsTheyAre(t *testing.T) {
 	t.Parallel()
@@ -21,7 +22,7 @@ func TestVendorSamplesLoadAsTheyAre(t *testing.T) {
 		{"iready_diagnostic_math_sample.csv", "iready-diagnostic"},
 		{"iready_diagnostic_ela_sample.csv", "iready-diagnostic"},
 	} {
-		res := f.load("tests", "../../../shared/samples/"+c.file, c.profile)
+		res := f.load("tests", "testdata/samples/"+c.file, c.profile)
 		if res.Status != StatusLoaded || res.Rejected != 0 {
 			t.Fatalf("%s: %s %s, rejects %v", c.file, res.Status, res.Message, res.Rejects)
 		}

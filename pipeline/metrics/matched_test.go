@@ -143,7 +143,6 @@ func TestBaselinePrecedesTutoring(t *testing.T) {
 	}
 }
 
-
 // A tutored student whose only score this year came after tutoring began
 // is left out with the reason; with impact.baseline_prior_spring, last
 // spring's score is the baseline instead.
