@@ -148,16 +148,7 @@ func WLSAbsorb(d Design, absorb []string, wt Weighting, interest ...string) (*Fi
 		grp[k] = renum[old]
 	}
 	G := len(gsize)
-	kept := func(x []float64) []float64 {
-		if alone == 0 {
-			return x
-		}
-		out := make([]float64, m)
-		for k, i := range rows {
-			out[k] = x[i]
-		}
-		return out
-	}
+	kept := func(x []float64) []float64 { return keptRows(x, rows, alone) }
 	y := kept(d.Y)
 	var w []float64
 	if wt.Weights != nil {
@@ -290,7 +281,7 @@ func WLSAbsorb(d Design, absorb []string, wt Weighting, interest ...string) (*Fi
 			return nil, err
 		}
 		if wt.Clusters != nil {
-			if err := fit.setCluster(ls, kept2(wt.Clusters, rows, alone), grp, w); err != nil {
+			if err := fit.setCluster(ls, keptRows(wt.Clusters, rows, alone), grp, w); err != nil {
 				return nil, err
 			}
 		}
@@ -365,12 +356,12 @@ func (dm *demeaner) demean(x []float64) (out []float64, varies bool) {
 	return out, varies
 }
 
-// kept2 picks the rows kept (all when none was left out alone).
-func kept2(x []string, rows []int, alone int) []string {
+// keptRows picks the rows kept (all of x when no student was left out alone).
+func keptRows[T any](x []T, rows []int, alone int) []T {
 	if alone == 0 {
 		return x
 	}
-	out := make([]string, len(rows))
+	out := make([]T, len(rows))
 	for k, i := range rows {
 		out[k] = x[i]
 	}

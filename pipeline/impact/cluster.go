@@ -14,7 +14,6 @@ import (
 // lie within one cluster.
 func (f *Fit) setCluster(ls lsq, cluster []string, grp []int, w []float64) error {
 	index := map[string]int{}
-	cid := make([]int, len(cluster))
 	var members [][]int
 	groupCluster := map[int]int{}
 	for i, c := range cluster {
@@ -24,7 +23,6 @@ func (f *Fit) setCluster(ls lsq, cluster []string, grp []int, w []float64) error
 			index[c] = k
 			members = append(members, nil)
 		}
-		cid[i] = k
 		members[k] = append(members[k], i)
 		if prev, ok := groupCluster[grp[i]]; ok && prev != k {
 			return fmt.Errorf("impact: a school's students are in two clusters (%s and another); clusters must hold whole schools", c)
@@ -42,15 +40,15 @@ func (f *Fit) setCluster(ls lsq, cluster []string, grp []int, w []float64) error
 	X.Mul(ls.a, ls.r) // the demeaned, √w-scaled columns
 	var Mzz mat.Dense // (X'X)⁻¹ = R⁻¹R⁻ᵀ
 	Mzz.Mul(ls.rInv, ls.rInv.T())
-	// S = Σ w² c c' over every student, c = x/√w the unweighted centred row
-	S := mat.NewDense(p, p, nil)
-	for i := range cluster {
-		r := mat.NewVecDense(p, append([]float64(nil), X.RawRowView(i)...))
-		S.Apply(func(a, b int, v float64) float64 { return v + w[i]*r.AtVec(a)*r.AtVec(b) }, S)
-	}
+	// S = Σ w² c c' over every student, c = x/√w the unweighted centred
+	// row: with the √w-scaled rows x, that is (√w x)'(√w x).
+	var wx mat.Dense
+	wx.Apply(func(i, _ int, v float64) float64 { return math.Sqrt(w[i]) * v }, X)
+	var S mat.Dense
+	S.Mul(wx.T(), &wx)
 	meat := mat.NewSymDense(p, nil)
 	for _, rows := range members {
-		b, ok := cr2Cluster(rows, X, &Mzz, S, ls.resid, w, p)
+		b, ok := cr2Cluster(rows, X, &Mzz, &S, ls.resid, w, p)
 		if !ok {
 			f.ClusterNote = "the cluster-robust standard error could not be computed (a school's rows did not factorize)"
 			f.Cluster = nil
@@ -58,11 +56,9 @@ func (f *Fit) setCluster(ls lsq, cluster []string, grp []int, w []float64) error
 		}
 		meat.SymRankOne(meat, 1, b)
 	}
-	var Mm mat.Dense
+	var Mm, V mat.Dense
 	Mm.Mul(&Mzz, meat)
-	var Vm mat.Dense
-	Vm.Mul(&Mm, &Mzz)
-	V := &Vm
+	V.Mul(&Mm, &Mzz)
 	tq := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(G - 1)}
 	crit := tq.Quantile(0.975)
 	f.Cluster = make(map[string]Estimate, len(f.Terms))

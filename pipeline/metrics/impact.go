@@ -332,7 +332,7 @@ func models(all []sampleRow, mo impact.MatchOptions) ([]model, error) {
 				schoolsWord = "school"
 			}
 			m, err := matched(fmt.Sprintf("%s vs %s in their %d shared %s", a, b, len(shared), schoolsWord), rows, isA,
-				[]string{a + " rather than " + b}, func(s sampleRow) []float64 { return []float64{b2f(isA(s))} }, "student of "+b+"'s")
+				[]string{a + " rather than " + b}, func(s sampleRow) []float64 { return []float64{b2f(isA(s))} }, b+" student")
 			if err != nil {
 				return nil, err
 			}
@@ -516,7 +516,7 @@ func fitModel(m model) []estimate {
 		e.nT, e.nC = len(tOut), len(compOut)
 		e.values[ic["n_tutored"]], e.values[ic["n_comparison"]] = int64(e.nT), int64(e.nC)
 		if m.matching != nil {
-			e.values[ic["n_comparison_effective"]] = kish(compW)
+			e.values[ic["n_comparison_effective"]] = m.matching.EffectiveControls
 			if term != termSlope && !strings.HasPrefix(term, "hours ") {
 				e.values[ic["n_tutored_unmatched"]] = int64(m.matching.Unmatched)
 			}
@@ -596,17 +596,4 @@ func fitModel(m model) []estimate {
 
 func bandOrder(term string) int {
 	return indexOf(doseBands, strings.TrimPrefix(term, "hours "))
-}
-
-// kish is the effective number of units, (Σw)²/Σw².
-func kish(w []float64) float64 {
-	var s, s2 float64
-	for _, v := range w {
-		s += v
-		s2 += v * v
-	}
-	if s2 == 0 {
-		return 0
-	}
-	return s * s / s2
 }

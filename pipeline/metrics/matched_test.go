@@ -1,13 +1,11 @@
 package metrics
 
 import (
-	"context"
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hitreflect/hitreflect/internal/testdistrict"
 	"github.com/hitreflect/hitreflect/pipeline/impact"
@@ -100,18 +98,9 @@ func TestBaselinePrecedesTutoring(t *testing.T) {
 		t.Skip("generates and loads a district")
 	}
 	t.Parallel()
-	d := testdistrict.Load(t, 3000, 5)
-	c, err := d.Warehouse.DB.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	r, err := New(t.Context(), c, d.Setup.Config, time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := districtRunner(t, testdistrict.Load(t, 3000, 5))
 	var tutored, late, noBaseline int
-	err = c.QueryRowContext(t.Context(), `
+	err := r.c.QueryRowContext(t.Context(), `
 		WITH first AS (
 		    SELECT student_id, subject, min(session_date) AS first_session
 		    FROM sessions WHERE status = 'attended' GROUP BY ALL

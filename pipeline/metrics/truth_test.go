@@ -247,20 +247,28 @@ func fitDistrict(t testing.TB, students int, seed int64) fitted {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := d.Warehouse.DB.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	r, err := New(t.Context(), c, d.Setup.Config, time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := districtRunner(t, d)
 	tb, err := r.Run(t.Context(), "impact", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return fitted{truth: truth, window: d.Setup.Config.Impact.OutcomeWindow, table: tb}
+}
+
+// districtRunner sets up metrics on a pinned connection to a loaded
+// district's warehouse (closed when the test ends).
+func districtRunner(t testing.TB, d *testdistrict.District) *Runner {
+	t.Helper()
+	c, err := d.Warehouse.DB.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	r, err := New(t.Context(), c, d.Setup.Config, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 // truthCheck is one estimate with its 95% interval and the planted effect.
