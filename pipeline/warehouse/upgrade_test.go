@@ -163,6 +163,10 @@ func digestTable(db *sql.DB, table string, cols []string) (tableManifest, error)
 		return tableManifest{}, err
 	}
 	defer rows.Close()
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return tableManifest{}, err
+	}
 	var lines []string
 	vals := make([]any, len(cols))
 	ptrs := make([]any, len(cols))
@@ -175,7 +179,7 @@ func digestTable(db *sql.DB, table string, cols []string) (tableManifest, error)
 		}
 		parts := make([]string, len(vals))
 		for i, v := range vals {
-			parts[i] = canonical(v)
+			parts[i] = canonical(types[i].DatabaseTypeName(), v)
 		}
 		lines = append(lines, strings.Join(parts, "\x1f"))
 	}
@@ -190,11 +194,16 @@ func digestTable(db *sql.DB, table string, cols []string) (tableManifest, error)
 	return tableManifest{Columns: cols, Rows: len(lines), SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
-func canonical(v any) string {
+// canonical formats a value so that each driver version writes it alike.
+// A TIME is a time of day: drivers have put it on different dates.
+func canonical(dbType string, v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "NULL"
 	case time.Time:
+		if dbType == "TIME" {
+			return x.Format("15:04:05.999999")
+		}
 		return x.UTC().Format(time.RFC3339Nano)
 	case []byte:
 		return hex.EncodeToString(x)
