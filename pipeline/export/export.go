@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/marcboeker/go-duckdb"
+	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/hitreflect/hitreflect/internal/config"
 	"github.com/hitreflect/hitreflect/pipeline/metrics"

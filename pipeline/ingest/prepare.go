@@ -33,8 +33,9 @@ type Prepared struct {
 	Encoding   string
 	Delimiter  byte
 	HeaderLine int // 1-based line of the header
-	// SkipRecords is how many records (non-blank lines) DuckDB's reader must
-	// skip to pass the header: its skip option does not count blank lines.
+	// SkipRecords is how many records DuckDB's reader must skip to pass the
+	// header. Since DuckDB 1.2 its skip option counts blank lines as records
+	// (a quoted line break still makes one record).
 	SkipRecords int
 	Headers     []string
 	// QuotedNewlines is set when a quoted value spans lines; DuckDB's parallel
@@ -48,6 +49,8 @@ type Prepared struct {
 	HasTab bool
 	// dataLines[i] is the line where data record i (after the header) starts.
 	dataLines []int32
+	// blanksBefore[i] counts the blank lines above record i (first records only).
+	blanksBefore []int32
 	// Sheets lists a workbook's sheets, for messages.
 	Sheets []string
 	// Sheet is the sheet read.
@@ -274,15 +277,19 @@ func (p *Prepared) transcode(dec transform.Transformer, tempDir string) error {
 // recordScanner finds, quote-aware, the line where each record starts, as
 // DuckDB's reader splits them: blank lines start no record.
 type recordScanner struct {
-	starts   []int32
-	line     int32
-	inQuote  bool
-	inRecord bool
-	first    bool
-	quotedNL bool
-	quoteAt  int32 // line where the open quote started
-	oddSpace bool
-	hasTab   bool
+	starts []int32
+	// blanksBefore[i] counts the blank lines above record i, for the first
+	// records (where the header is looked for): DuckDB's skip counts them.
+	blanksBefore []int32
+	blanks       int32
+	line         int32
+	inQuote      bool
+	inRecord     bool
+	first        bool
+	quotedNL     bool
+	quoteAt      int32 // line where the open quote started
+	oddSpace     bool
+	hasTab       bool
 }
 
 func newRecordScanner() *recordScanner { return &recordScanner{line: 1, first: true} }
@@ -323,6 +330,9 @@ func (s *recordScanner) feed(buf []byte) {
 		}
 		switch c {
 		case '\n':
+			if !s.inRecord {
+				s.blanks++
+			}
 			s.line++
 			s.inRecord = false
 		case '\r':
@@ -334,6 +344,9 @@ func (s *recordScanner) feed(buf []byte) {
 			if !s.inRecord {
 				s.inRecord = true
 				s.starts = append(s.starts, s.line)
+				if len(s.blanksBefore) < headerSearchRecords {
+					s.blanksBefore = append(s.blanksBefore, s.blanks)
+				}
 			}
 			if c != '"' {
 				// Skip to the next quote or line break.
@@ -366,6 +379,7 @@ func (p *Prepared) takeScan(s *recordScanner) {
 		p.unclosedQuote = int(s.quoteAt)
 	}
 	p.dataLines = s.starts // trimmed to the data records once the header is known
+	p.blanksBefore = s.blanksBefore
 	p.QuotedNewlines = s.quotedNL
 	p.HasTab = s.hasTab
 	// A quoted value may end in a line break, which ids are trimmed of too.
@@ -453,6 +467,9 @@ func (p *Prepared) findHeader(prof profile.Profile) error {
 	p.Headers = bestHeaders
 	if idx := indexOfLine(p.dataLines, int32(bestLine)); idx >= 0 {
 		p.SkipRecords = idx + 1
+		if idx < len(p.blanksBefore) {
+			p.SkipRecords += int(p.blanksBefore[idx])
+		}
 		p.dataLines = p.dataLines[idx+1:]
 	} else {
 		p.dataLines = p.dataLines[:0]
