@@ -24,11 +24,12 @@ func reportNow() time.Time {
 
 func (e *env) reportCmd() *cobra.Command {
 	var cfgPath, period, audience string
+	var png bool
 	c := &cobra.Command{
 		Use:   "report --config FILE [--period NAME] [--audience district|school:ID|provider:ID|all]",
 		Short: "Write the reflection packet: charts, packet.pdf, index.html and tables",
-		Long: `Writes, for each audience, to <output>/<period>/<audience>/: the charts as PNG
-(1920x1080) and SVG, packet.pdf (a cover page, then one chart per page with
+		Long: `Writes, for each audience, to <output>/<period>/<audience>/: the charts as SVG
+(and, with --png, as 1920x1080 PNG), packet.pdf (a cover page, then one chart per page with
 its reading, n, notes and room for the three reflection prompts), a
 self-contained index.html with the tables beneath the charts, and
 tables/*.csv. A school's packet shows that school's figures, a provider's
@@ -49,7 +50,7 @@ everything. all writes the district's, every school's and every provider's.`,
 			}
 			defer conn.Close()
 			out := s.Config.OutputDir()
-			res, err := packet.Build(e.ctx, conn, s.Config, packet.Options{Period: period, Audience: audience, OutDir: out, Now: reportNow})
+			res, err := packet.Build(e.ctx, conn, s.Config, packet.Options{Period: period, Audience: audience, OutDir: out, Now: reportNow, PNG: png || s.Config.Reports.PNG})
 			var ue *packet.UsageError
 			if errors.As(err, &ue) {
 				return &exitError{ExitUsage, err}
@@ -64,6 +65,7 @@ everything. all writes the district's, every school's and every provider's.`,
 	c.Flags().StringVar(&cfgPath, "config", "", "the config file (hitreflect.yaml)")
 	c.Flags().StringVar(&period, "period", "year", "year, ytd, or a period of the config's calendar")
 	c.Flags().StringVar(&audience, "audience", "district", "district, school:ID, provider:ID or all")
+	c.Flags().BoolVar(&png, "png", false, "also write each chart as a 1920x1080 PNG (reports: png: true in the config does the same)")
 	return c
 }
 

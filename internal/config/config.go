@@ -86,6 +86,10 @@ type Privacy struct {
 type Reports struct {
 	Audience string `yaml:"audience"`
 	Period   string `yaml:"period"`
+	// PNG also writes each chart as a 1920x1080 PNG beside its SVG.
+	// Off by default: rasterising is most of a packet's cost and size, and
+	// the SVG, the PDF and the web page are vector already.
+	PNG bool `yaml:"png"`
 }
 
 // Keep is how many dated outputs of each kind hitreflect run keeps: run

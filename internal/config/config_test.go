@@ -121,3 +121,14 @@ func TestCodesAreReadAsWritten(t *testing.T) {
 		t.Errorf("constants %q columns %q", p.Constants, p.Columns)
 	}
 }
+
+func TestReportsPNG(t *testing.T) {
+	t.Parallel()
+	cfg, err := Parse("/d/hitreflect.yaml", []byte(good+"reports: {png: true}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Reports != (Reports{Audience: "all", Period: "year", PNG: true}) {
+		t.Errorf("reports: %+v", cfg.Reports)
+	}
+}

@@ -217,7 +217,7 @@ func runReports(ctx context.Context, s *pipeline.Setup, w *warehouse.Warehouse, 
 		return StageSummary{Error: err.Error()}
 	}
 	defer c.Close()
-	res, err := packet.Build(ctx, c, s.Config, packet.Options{Period: rc.Period, Audience: rc.Audience, OutDir: s.Config.OutputDir(), Now: now})
+	res, err := packet.Build(ctx, c, s.Config, packet.Options{Period: rc.Period, Audience: rc.Audience, OutDir: s.Config.OutputDir(), Now: now, PNG: rc.PNG})
 	if err != nil {
 		// Packets fail one by one (errors.Join): one line for the log.
 		return StageSummary{Error: strings.ReplaceAll(err.Error(), "\n", "; ")}

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -46,8 +47,10 @@ type Options struct {
 	// Now gives the date the packet is made (and "today" for ytd);
 	// time.Now when nil. Fix it for reports that diff.
 	Now func() time.Time
-	// Workers render audiences in parallel; 0 means 4.
+	// Workers render audiences in parallel; 0 means one per CPU.
 	Workers int
+	// PNG also writes each chart as a 1920x1080 PNG (charts/NAME.png).
+	PNG bool
 }
 
 // Result says what was written.
@@ -312,7 +315,7 @@ func Render(ts *Tables, auds []Audience, opt Options) ([]*Packet, error) {
 	}
 	workers := opt.Workers
 	if workers <= 0 {
-		workers = 4
+		workers = runtime.NumCPU()
 	}
 	pdfSetup(ts.Made)
 	out := make([]*Packet, len(auds))
@@ -366,8 +369,10 @@ func renderOne(ts *Tables, a Audience, opt Options) (*Packet, error) {
 			continue
 		}
 		var png, svg bytes.Buffer
-		if err := c.WritePNG(&png); err != nil {
-			return nil, err
+		if opt.PNG {
+			if err := c.WritePNG(&png); err != nil {
+				return nil, err
+			}
 		}
 		if err := c.WriteSVG(&svg); err != nil {
 			return nil, err
@@ -379,8 +384,10 @@ func renderOne(ts *Tables, a Audience, opt Options) (*Packet, error) {
 		return os.WriteFile(filepath.Join(dir, name), b, 0o600)
 	}
 	for _, d := range ds {
-		if err := write(filepath.Join("charts", d.chart.Name+".png"), d.png); err != nil {
-			return nil, err
+		if opt.PNG {
+			if err := write(filepath.Join("charts", d.chart.Name+".png"), d.png); err != nil {
+				return nil, err
+			}
 		}
 		if err := write(filepath.Join("charts", d.chart.Name+".svg"), d.svg); err != nil {
 			return nil, err
