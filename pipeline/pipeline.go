@@ -6,6 +6,7 @@ package pipeline
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -27,6 +28,9 @@ type Setup struct {
 	Config     *config.Config
 	Profiles   *profile.Set
 	Connectors map[string]connectors.Connector // by source name
+	// ConfigSHA256 is the config file's hash: a run whose inputs and config
+	// are the same as the last one's has nothing new to compute.
+	ConfigSHA256 string
 }
 
 // Prepare reads the config at path and builds what it describes.
@@ -50,7 +54,8 @@ func Prepare(path string, reg *connectors.Registry) (*Setup, error) {
 	} else if err != nil {
 		return nil, err
 	}
-	s := &Setup{Config: lc.Config, Profiles: set, Connectors: map[string]connectors.Connector{}}
+	s := &Setup{Config: lc.Config, Profiles: set, Connectors: map[string]connectors.Connector{},
+		ConfigSHA256: fmt.Sprintf("%x", sha256.Sum256(data))}
 	for i, src := range lc.Sources {
 		if src.Connector == nil {
 			continue

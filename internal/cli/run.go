@@ -16,6 +16,7 @@ import (
 func (e *env) runCmd() *cobra.Command {
 	var cfgPath string
 	var wait time.Duration
+	var force bool
 	c := &cobra.Command{
 		Use:   "run --config FILE [--wait 10m]",
 		Short: "The whole nightly job once: fetch and load every source, then metrics, the research export and the packets",
@@ -30,7 +31,11 @@ warehouse's runs table. Exit code 1 when anything failed.
 
 Only one hitreflect process works on a warehouse at a time: with --wait, run
 waits that long for another to finish; without, it says who holds it and
-stops.`,
+stops.
+
+When no file is new and neither the config nor hitreflect changed since the
+last good run, the metrics, export and packets are not computed again: that
+run's outputs stand, and the summary says so. --force recomputes them.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := e.setup(cfgPath)
 			if err != nil {
@@ -45,6 +50,7 @@ stops.`,
 				Ingest:  pipeline.IngestOptions{OnFile: e.progress(), OnStage: e.stageDisplay()},
 				Log:     e.logger(),
 				Version: Version,
+				Force:   force,
 			})
 			e.clearProgress()
 			if sum != nil {
@@ -61,6 +67,7 @@ stops.`,
 	}
 	c.Flags().StringVar(&cfgPath, "config", "", "the config file (hitreflect.yaml)")
 	c.Flags().DurationVar(&wait, "wait", 0, "how long to wait if another hitreflect process holds the warehouse")
+	c.Flags().BoolVar(&force, "force", false, "recompute the metrics, export and packets even when nothing changed since the last run")
 	return c
 }
 
@@ -93,6 +100,8 @@ func writeRunSummary(w io.Writer, sum *job.RunSummary) {
 		switch {
 		case st.s.Error != "":
 			fmt.Fprintf(w, "%s: FAILED: %s\n", st.name, st.s.Error)
+		case st.s.Kept:
+			fmt.Fprintf(w, "%s: %s (%s)\n", st.name, st.s.Note, st.s.Output)
 		case st.s.Done:
 			fmt.Fprintf(w, "%s: written to %s", st.name, st.s.Output)
 			if st.s.OlderRemoved > 0 {

@@ -25,8 +25,8 @@ type Config struct {
 	Calendar   Calendar `yaml:"calendar"`
 	Warehouse  string   `yaml:"warehouse"`
 	Output     string   `yaml:"output"`
-	// MemoryLimit caps the warehouse's memory ("4GB"); empty: DuckDB's
-	// default, 80% of the machine's.
+	// MemoryLimit caps the warehouse's memory ("4GB"); empty: the
+	// warehouse's default (a quarter of the machine's, at most 1.5 GiB).
 	MemoryLimit  string       `yaml:"memory_limit"`
 	Privacy      Privacy      `yaml:"privacy"`
 	DosageTarget DosageTarget `yaml:"dosage_target"`

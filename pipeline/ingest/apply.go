@@ -252,16 +252,18 @@ func (l *loader) record(profHash string, start time.Time) error {
 	dropped, _ := json.Marshal(l.res.DroppedColumns)
 	notes, _ := json.Marshal(l.res.Notes)
 	r := l.res
+	modified, quick := l.fp.columns()
 	if got := r.Loaded + r.Rejected + r.Duplicate + r.Skipped; got != r.Read {
 		return fmt.Errorf("rows do not reconcile: read %d, but loaded %d + rejected %d + duplicate %d + skipped %d = %d",
 			r.Read, r.Loaded, r.Rejected, r.Duplicate, r.Skipped, got)
 	}
 	return l.exec(`INSERT INTO files (file_id, source, kind, provider, path, content_hash, size_bytes, profile, profile_hash,
 		load_mode, status, message, encoding, header_line, rows_read, rows_loaded, rows_rejected, rows_duplicate, rows_skipped,
-		rows_new, rows_changed, rows_unchanged, rows_removed, skip_reasons, dropped_columns, notes, started_at, finished_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		rows_new, rows_changed, rows_unchanged, rows_removed, skip_reasons, dropped_columns, notes, started_at, finished_at,
+		modified_us, quick_hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		l.fileID, l.req.Source.Name, l.req.Source.Kind, nullable(l.req.Source.Provider), l.req.name(), l.prep.Hash, l.prep.Size,
 		l.req.Profile.Name, profHash, l.req.Source.LoadMode, l.prep.Encoding, l.prep.HeaderLine,
 		r.Read, r.Loaded, r.Rejected, r.Duplicate, r.Skipped, r.New, r.Changed, r.Unchanged, r.Removed,
-		string(skips), string(dropped), string(notes), start, l.req.Now())
+		string(skips), string(dropped), string(notes), start, l.req.Now(), modified, quick)
 }

@@ -136,12 +136,26 @@ func Load(ctx context.Context, c *sql.Conn, req Request) (*Result, error) {
 	defer stage("")
 	profHash := profileHash(req.Profile)
 
+	// The same file at the same path, untouched since it loaded: nothing
+	// to read. Any doubt (no fingerprint) goes the long way, by content.
+	var fp *fingerprint
+	if f, err := takeFingerprint(req.Path); err == nil {
+		fp = &f
+		if !req.DryRun {
+			if seen, err := seenByFingerprint(ctx, c, req.Source.Name, req.name(), profHash, f); err != nil {
+				return nil, err
+			} else if seen != nil {
+				return seen.result(res), nil
+			}
+		}
+	}
+
 	stage("preparing file")
 	prep, err := Prepare(req.Path, req.Profile, req.TempDir)
 	var fileErr *FileError
 	if errors.As(err, &fileErr) {
 		fileErr.File = req.name()
-		return rejectWhole(ctx, c, req, res, prep, profHash, fileErr, start)
+		return rejectWhole(ctx, c, req, res, prep, profHash, fp, fileErr, start)
 	}
 	if err != nil {
 		if prep != nil {
@@ -163,14 +177,14 @@ func Load(ctx context.Context, c *sql.Conn, req Request) (*Result, error) {
 	cols, err := mapColumns(req.Profile, prep)
 	if errors.As(err, &fileErr) {
 		fileErr.File = req.name()
-		return rejectWhole(ctx, c, req, res, prep, profHash, fileErr, start)
+		return rejectWhole(ctx, c, req, res, prep, profHash, fp, fileErr, start)
 	}
 	if err != nil {
 		return nil, err
 	}
 	res.DroppedColumns, res.UnknownColumns, res.MissingColumns = cols.dropped, cols.unknown, cols.missingOptional
 
-	l := &loader{ctx: ctx, q: c, req: req, prep: prep, cols: cols, res: res, stage: stage, skipReasons: map[string]int64{}}
+	l := &loader{ctx: ctx, q: c, req: req, prep: prep, cols: cols, res: res, stage: stage, skipReasons: map[string]int64{}, fp: fp}
 	defer l.dropScratch(c)
 	// The staging work is scratch and runs before the transaction; only the
 	// warehouse writes are inside it. raw must be: a transaction gives the
@@ -247,7 +261,7 @@ func alreadySeen(ctx context.Context, c conn, source, hash, profHash string) (*e
 }
 
 // rejectWhole records a file that could not be read at all.
-func rejectWhole(ctx context.Context, c *sql.Conn, req Request, res *Result, prep *Prepared, profHash string, fe *FileError, start time.Time) (*Result, error) {
+func rejectWhole(ctx context.Context, c *sql.Conn, req Request, res *Result, prep *Prepared, profHash string, fp *fingerprint, fe *FileError, start time.Time) (*Result, error) {
 	res.Status, res.Message = StatusRejected, fe.Reason
 	res.Elapsed = time.Since(start)
 	if prep != nil {
@@ -262,11 +276,12 @@ func rejectWhole(ctx context.Context, c *sql.Conn, req Request, res *Result, pre
 	} else if seen != nil {
 		return seen.result(res), nil
 	}
+	modified, quick := fp.columns()
 	err := c.QueryRowContext(ctx, `INSERT INTO files (file_id, source, kind, provider, path, content_hash, size_bytes,
-		profile, profile_hash, load_mode, status, message, encoding, header_line, started_at, finished_at)
-		VALUES (nextval('file_ids'), ?, ?, ?, ?, ?, ?, ?, ?, ?, 'rejected', ?, ?, ?, ?, ?) RETURNING file_id`,
+		profile, profile_hash, load_mode, status, message, encoding, header_line, started_at, finished_at, modified_us, quick_hash)
+		VALUES (nextval('file_ids'), ?, ?, ?, ?, ?, ?, ?, ?, ?, 'rejected', ?, ?, ?, ?, ?, ?, ?) RETURNING file_id`,
 		req.Source.Name, req.Source.Kind, nullable(req.Source.Provider), req.name(), prep.Hash, prep.Size,
-		req.Profile.Name, profHash, req.Source.LoadMode, fe.Reason, prep.Encoding, prep.HeaderLine, start, req.Now()).Scan(&res.FileID)
+		req.Profile.Name, profHash, req.Source.LoadMode, fe.Reason, prep.Encoding, prep.HeaderLine, start, req.Now(), modified, quick).Scan(&res.FileID)
 	if err != nil {
 		return nil, fmt.Errorf("record rejected file %s: %w", req.name(), err)
 	}
@@ -294,6 +309,7 @@ type loader struct {
 	cols  *columnMap
 	res   *Result
 	stage func(string)
+	fp    *fingerprint // nil when the file could not be fingerprinted
 
 	fileID            int64
 	structural        []int64 // lines DuckDB could not split into the header's columns

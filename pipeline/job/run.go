@@ -32,6 +32,8 @@ type RunSummary struct {
 	Metrics  StageSummary    `json:"metrics"`
 	Export   StageSummary    `json:"export"`
 	Reports  StageSummary    `json:"reports"`
+	// InputsKey names what the outputs were computed from (see inputsKey).
+	InputsKey string `json:"inputs_key,omitempty"`
 }
 
 // SourceSummary is one source's part of a run.
@@ -56,6 +58,9 @@ type StageSummary struct {
 	// OlderRemoved counts the earlier runs' outputs deleted after this one
 	// was written, beyond the config's keep.
 	OlderRemoved int `json:"older_removed,omitempty"`
+	// Kept is set when nothing changed since the last run, whose output
+	// (Output) stands for this one.
+	Kept bool `json:"kept,omitempty"`
 }
 
 // RunOptions observe a run.
@@ -64,6 +69,9 @@ type RunOptions struct {
 	Log     *slog.Logger
 	Now     func() time.Time
 	Version string
+	// Force recomputes the metrics, export and packets even when nothing
+	// changed since the last run.
+	Force bool
 }
 
 // Run does the whole job once: every source fetched and loaded, then the
@@ -105,6 +113,31 @@ func Run(ctx context.Context, s *pipeline.Setup, w *warehouse.Warehouse, opt Run
 			log.Error("record run", "error", rerr)
 		}
 		return sum, err
+	}
+	key, err := inputsKey(ctx, s, w, opt.Version, sum.Started)
+	if err != nil {
+		return sum, err
+	}
+	sum.InputsKey = key
+	if last, err := lastGoodRun(ctx, w); err != nil {
+		log.Error("last run", "error", err)
+	} else if !opt.Force && sum.Status == "ok" && reusable(last, key) {
+		sum.Metrics, sum.Export, sum.Reports = kept(last.Metrics, last), kept(last.Export, last), kept(last.Reports, last)
+		for _, st := range []struct {
+			name string
+			st   StageSummary
+		}{{"metrics", sum.Metrics}, {"research export", sum.Export}, {"reflection packets", sum.Reports}} {
+			logStage(log, st.name, st.st)
+		}
+		sum.Finished = opt.Now()
+		if err := recordRun(ctx, s, w, sum); err != nil {
+			return sum, err
+		}
+		if _, err := prune(filepath.Join(s.Config.OutputDir(), "runs"), s.Config.Keep.Runs); err != nil {
+			log.Error("older run summaries", "error", err)
+		}
+		log.Info("run finished", "status", sum.Status, "nothing_new", true, "took", sum.Finished.Sub(sum.Started).Round(time.Millisecond).String())
+		return sum, nil
 	}
 	stamp := sum.Started.Format("20060102-150405")
 	metricsDir, exportsDir := filepath.Join(s.Config.OutputDir(), "metrics"), filepath.Join(s.Config.OutputDir(), "exports")

@@ -72,7 +72,8 @@ func TestRunKeepsTheNewestOutputs(t *testing.T) {
 	night := func(day int) *RunSummary {
 		t.Helper()
 		at := time.Date(2025, 10, day, 2, 0, 0, 0, time.UTC)
-		sum, err := Run(t.Context(), s, w, RunOptions{Now: func() time.Time { return at }})
+		// Forced: the nights have no new files, and this is about keeping outputs.
+		sum, err := Run(t.Context(), s, w, RunOptions{Now: func() time.Time { return at }, Force: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,4 +129,85 @@ func names(t *testing.T, dir string) []string {
 		out = append(out, e.Name())
 	}
 	return out
+}
+
+// A night with nothing new keeps the last run's outputs and says so; a new
+// file, a changed config, a missing output or --force computes them again.
+func TestNothingNewKeepsTheLastOutputs(t *testing.T) {
+	dir := t.TempDir()
+	gen, err := synth.Generate(t.Context(), dir, synth.Options{Students: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prepare := func() *pipeline.Setup {
+		s, err := pipeline.Prepare(gen.ConfigPath, wiring.Connectors())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := prepare()
+	w, err := s.OpenWarehouse(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	day := 0
+	night := func(s *pipeline.Setup, force bool) *RunSummary {
+		t.Helper()
+		day++
+		at := time.Date(2025, 10, day, 2, 0, 0, 0, time.UTC)
+		sum, err := Run(t.Context(), s, w, RunOptions{Now: func() time.Time { return at }, Force: force})
+		if err != nil || sum.Status != "ok" {
+			t.Fatalf("night %d: %v %+v", day, err, sum)
+		}
+		return sum
+	}
+	computed := func(sum *RunSummary, want bool) {
+		t.Helper()
+		for _, st := range []StageSummary{sum.Metrics, sum.Reports} {
+			if st.Kept == want || !st.Done {
+				t.Errorf("night %d: %+v, want computed %v", day, st, want)
+			}
+		}
+		if want && !strings.HasSuffix(sum.Metrics.Output, sum.Started.Format("20060102-150405")) {
+			t.Errorf("night %d: metrics in %s", day, sum.Metrics.Output)
+		}
+	}
+	first := night(s, false)
+	computed(first, true)
+
+	second := night(s, false)
+	computed(second, false)
+	if second.Metrics.Output != first.Metrics.Output || !strings.Contains(second.Metrics.Note, "nothing new since the run of") {
+		t.Errorf("kept metrics: %+v", second.Metrics)
+	}
+	if got := names(t, filepath.Join(s.Config.OutputDir(), "metrics")); len(got) != 1 {
+		t.Errorf("metrics/ holds %v after a night with nothing new", got)
+	}
+
+	computed(night(s, true), true) // --force
+
+	// A new file lands.
+	landing := filepath.Join(dir, "landing", "brightpath")
+	months, _ := filepath.Glob(filepath.Join(landing, "*.csv"))
+	b, _ := os.ReadFile(months[0])
+	lines := strings.SplitN(string(b), "\n", 3)
+	extra := lines[0] + "\n" + strings.Replace(lines[1], "BP", "BX", 1) + "\nTOTAL SESSIONS,1\n"
+	os.WriteFile(filepath.Join(landing, "brightpath_extra.csv"), []byte(extra), 0o600)
+	computed(night(s, false), true)
+	computed(night(s, false), false)
+
+	// The config changes.
+	f, _ := os.OpenFile(gen.ConfigPath, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("# a note added to the config\n")
+	f.Close()
+	s = prepare()
+	computed(night(s, false), true)
+
+	// Someone deleted the packets.
+	last := night(s, false)
+	computed(last, false)
+	os.RemoveAll(last.Reports.Output)
+	computed(night(s, false), true)
 }

@@ -30,8 +30,7 @@ type Warehouse struct {
 // Options tune an open warehouse.
 type Options struct {
 	// MemoryLimit caps DuckDB's memory ("4GB", "512MB"); beyond it, large
-	// work spills to a folder beside the warehouse. Empty: DuckDB's own
-	// default, 80% of the machine's memory.
+	// work spills to a folder beside the warehouse. Empty: DefaultMemoryLimit.
 	MemoryLimit string
 }
 
@@ -71,6 +70,9 @@ func OpenWith(ctx context.Context, path string, opt Options) (*Warehouse, error)
 		db.Close()
 		return nil, err
 	}
+	if opt.MemoryLimit == "" {
+		opt.MemoryLimit = DefaultMemoryLimit()
+	}
 	if opt.MemoryLimit != "" {
 		// A setting takes no parameter; the config checked the value's form.
 		if _, err := db.ExecContext(ctx, "SET memory_limit = '"+strings.ReplaceAll(opt.MemoryLimit, "'", "")+"'"); err != nil {
@@ -83,6 +85,20 @@ func OpenWith(ctx context.Context, path string, opt Options) (*Warehouse, error)
 		return nil, err
 	}
 	return w, nil
+}
+
+// DefaultMemoryLimit is a quarter of the machine's memory, at most 1.5 GiB,
+// so a district's whole night fits the 4-8 GiB virtual machine an IT
+// department hands out, beside DuckDB's overheads and the Go side's own.
+// DuckDB's own default, 80% of the machine, lets one query take a shared
+// server. Empty where the machine's memory is not known (DuckDB decides).
+func DefaultMemoryLimit() string {
+	total := machineMemory()
+	if total <= 0 {
+		return ""
+	}
+	limit := min(total/4, 1536<<20)
+	return fmt.Sprintf("%dMiB", limit>>20)
 }
 
 // restrict makes the warehouse file and its write-ahead log owner-only.

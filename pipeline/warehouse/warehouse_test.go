@@ -1,6 +1,7 @@
 package warehouse
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,5 +69,34 @@ func TestMemoryLimit(t *testing.T) {
 	}
 	if _, err := OpenWith(t.Context(), filepath.Join(t.TempDir(), "v.duckdb"), Options{MemoryLimit: "lots"}); err == nil || !strings.Contains(err.Error(), `memory_limit "lots"`) {
 		t.Errorf("a bad limit: %v", err)
+	}
+}
+
+// Without a memory_limit in the config, DuckDB gets a quarter of the
+// machine's memory, at most 1.5 GiB.
+func TestDefaultMemoryLimit(t *testing.T) {
+	t.Parallel()
+	total := machineMemory()
+	if total == 0 {
+		t.Skip("the machine's memory is not known here")
+	}
+	w, err := Open(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	var shown string // DuckDB shows the limit rounded: "1.5 GiB", "953.6 MiB"
+	if err := w.DB.QueryRow(`SELECT current_setting('memory_limit')`).Scan(&shown); err != nil {
+		t.Fatal(err)
+	}
+	var v float64
+	var unit string
+	if _, err := fmt.Sscanf(shown, "%g %s", &v, &unit); err != nil {
+		t.Fatalf("memory_limit %q: %v", shown, err)
+	}
+	got := v * map[string]float64{"MiB": 1 << 20, "GiB": 1 << 30}[unit]
+	want := float64(min(total/4, 1536<<20))
+	if got < want*0.99 || got > want*1.01 {
+		t.Errorf("memory_limit %q (%.0f MiB), want %.0f MiB of a %d MiB machine", shown, got/(1<<20), want/(1<<20), total>>20)
 	}
 }
