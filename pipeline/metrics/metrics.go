@@ -230,6 +230,32 @@ func (r *Runner) finish(t *Table, f Family) *Table {
 
 // query runs a family's SQL with the period, grouping and thresholds.
 func (r *Runner) query(ctx context.Context, name string, from, to time.Time, by []string) ([]Row, []string, error) {
+	key := name + "|" + from.Format(time.DateOnly) + "|" + to.Format(time.DateOnly) + "|" + strings.Join(by, ",")
+	if res, ok := r.results[key]; ok {
+		return copyRows(res.rows), res.cols, nil
+	}
+	rows, cols, err := r.runQuery(ctx, name, from, to, by)
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.results == nil {
+		r.results = map[string]queryResult{}
+	}
+	r.results[key] = queryResult{rows: copyRows(rows), cols: cols}
+	return rows, cols, nil
+}
+
+// copyRows gives callers rows of their own: they fill in and withhold cells.
+func copyRows(rows []Row) []Row {
+	out := make([]Row, len(rows))
+	for i, r := range rows {
+		out[i] = r
+		out[i].Values = append([]any(nil), r.Values...)
+	}
+	return out
+}
+
+func (r *Runner) runQuery(ctx context.Context, name string, from, to time.Time, by []string) ([]Row, []string, error) {
 	q, ok := r.queries[name]
 	if !ok {
 		return nil, nil, fmt.Errorf("no query %s", name)

@@ -377,3 +377,25 @@ func TestImpactSaysWhyNotEstimable(t *testing.T) {
 		}
 	}
 }
+
+// A Runner answers a query it has answered before from what it kept, and
+// the caller's rows are its own: withholding cells in one table leaves the
+// next caller's untouched.
+func TestRunnerKeepsQueryResults(t *testing.T) {
+	t.Parallel()
+	r := newRunner(t, "")
+	from, to, _, err := r.period("year")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, cols, err := r.query(t.Context(), "engagement", from, to, []string{"provider"})
+	if err != nil || len(first) == 0 {
+		t.Fatalf("engagement: %d rows, %v", len(first), err)
+	}
+	want := fmt.Sprint(first[0].Values)
+	first[0].Values[0] = "changed by the caller"
+	again, cols2, err := r.query(t.Context(), "engagement", from, to, []string{"provider"})
+	if err != nil || fmt.Sprint(again[0].Values) != want || len(cols2) != len(cols) || len(r.results) != 1 {
+		t.Errorf("second answer %v (%v), want %v; %d results kept", again[0].Values, err, want, len(r.results))
+	}
+}

@@ -28,6 +28,15 @@ type Runner struct {
 	cfg     *config.Config
 	queries queries.Set
 	now     func() time.Time
+	// results keeps each query's rows by name, dates and cut: families
+	// build on each other (cost on engagement and impact, packets on
+	// several cuts), and the warehouse does not change under a Runner.
+	results map[string]queryResult
+}
+
+type queryResult struct {
+	rows []Row
+	cols []string
 }
 
 // New sets up the calendar, periods, dosage targets and the session facts
