@@ -5,6 +5,7 @@ package job
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -141,13 +142,24 @@ func Run(ctx context.Context, s *pipeline.Setup, w *warehouse.Warehouse, opt Run
 	}
 	stamp := sum.Started.Format("20060102-150405")
 	metricsDir, exportsDir := filepath.Join(s.Config.OutputDir(), "metrics"), filepath.Join(s.Config.OutputDir(), "exports")
-	sum.Metrics = runMetrics(ctx, s, w, filepath.Join(metricsDir, stamp), opt.Now)
+	// One connection and one metrics Runner for the metrics and the
+	// packets: the packets reuse the tables the metrics stage computed.
+	conn, err := w.DB.Conn(ctx)
+	if err != nil {
+		return sum, fmt.Errorf("connect to warehouse: %w", err)
+	}
+	defer conn.Close()
+	runner, err := metrics.New(ctx, conn, s.Config, opt.Now)
+	if err != nil {
+		runner = nil // the metrics and packets stages report it
+	}
+	sum.Metrics = runMetrics(ctx, runner, err, filepath.Join(metricsDir, stamp))
 	keepNewest(&sum.Metrics, metricsDir, s.Config.Keep.Metrics)
 	logStage(log, "metrics", sum.Metrics)
 	sum.Export = runExport(ctx, s, w, filepath.Join(exportsDir, stamp), opt)
 	keepNewest(&sum.Export, exportsDir, s.Config.Keep.Exports)
 	logStage(log, "research export", sum.Export)
-	sum.Reports = runReports(ctx, s, w, opt.Now)
+	sum.Reports = runReports(ctx, s, conn, runner, opt.Now)
 	logStage(log, "reflection packets", sum.Reports)
 	if sum.Metrics.Error != "" || sum.Export.Error != "" || sum.Reports.Error != "" {
 		sum.Status = "failed"
@@ -189,16 +201,10 @@ func summariseSource(r pipeline.SourceResult) SourceSummary {
 }
 
 // runMetrics writes every metric family, by school and provider, as CSV.
-func runMetrics(ctx context.Context, s *pipeline.Setup, w *warehouse.Warehouse, dir string, now func() time.Time) StageSummary {
+func runMetrics(ctx context.Context, r *metrics.Runner, setupErr error, dir string) StageSummary {
 	fail := func(err error) StageSummary { return StageSummary{Error: err.Error()} }
-	c, err := w.DB.Conn(ctx)
-	if err != nil {
-		return fail(err)
-	}
-	defer c.Close()
-	r, err := metrics.New(ctx, c, s.Config, now)
-	if err != nil {
-		return fail(err)
+	if setupErr != nil {
+		return fail(setupErr)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fail(err)
@@ -240,17 +246,15 @@ func logStage(log *slog.Logger, name string, st StageSummary) {
 
 // runReports rewrites the reflection packets the config's reports: asks
 // for, in <output>/<period>/<audience>/, so the morning has fresh ones.
-func runReports(ctx context.Context, s *pipeline.Setup, w *warehouse.Warehouse, now func() time.Time) StageSummary {
+func runReports(ctx context.Context, s *pipeline.Setup, c *sql.Conn, r *metrics.Runner, now func() time.Time) StageSummary {
 	rc := s.Config.Reports
 	if rc.Audience == "none" {
 		return StageSummary{Note: "skipped: reports: audience is none in the config"}
 	}
-	c, err := w.DB.Conn(ctx)
-	if err != nil {
-		return StageSummary{Error: err.Error()}
+	if r == nil {
+		return StageSummary{Error: "not run: the metrics could not be set up"}
 	}
-	defer c.Close()
-	res, err := packet.Build(ctx, c, s.Config, packet.Options{Period: rc.Period, Audience: rc.Audience, OutDir: s.Config.OutputDir(), Now: now, PNG: rc.PNG})
+	res, err := packet.Build(ctx, c, s.Config, packet.Options{Period: rc.Period, Audience: rc.Audience, OutDir: s.Config.OutputDir(), Now: now, PNG: rc.PNG, Metrics: r})
 	if err != nil {
 		// Packets fail one by one (errors.Join): one line for the log.
 		return StageSummary{Error: strings.ReplaceAll(err.Error(), "\n", "; ")}

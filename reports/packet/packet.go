@@ -51,6 +51,10 @@ type Options struct {
 	Workers int
 	// PNG also writes each chart as a 1920x1080 PNG (charts/NAME.png).
 	PNG bool
+	// Metrics, when set, is a Runner on the same connection whose results
+	// the packets share (the nightly job's metrics stage made it); nil: a
+	// new one.
+	Metrics *metrics.Runner
 }
 
 // Result says what was written.
@@ -262,9 +266,12 @@ func (c cut) key() string { return c.family + "/" + strings.Join(c.by, ",") }
 
 // ComputeTables runs the metrics the audiences need.
 func computeTables(ctx context.Context, c conn, cfg *config.Config, opt Options, auds []Audience) (*Tables, error) {
-	r, err := metrics.New(ctx, c, cfg, opt.Now)
-	if err != nil {
-		return nil, err
+	r := opt.Metrics
+	if r == nil {
+		var err error
+		if r, err = metrics.New(ctx, c, cfg, opt.Now); err != nil {
+			return nil, err
+		}
 	}
 	cuts := append([]cut(nil), districtCuts...)
 	for _, a := range auds {
