@@ -81,7 +81,7 @@ func (e *env) logger() *slog.Logger {
 }
 
 func writeRunSummary(w io.Writer, sum *job.RunSummary) {
-	fmt.Fprintf(w, "\nRun of %s: %s in %.1fs\n", sum.Started.Format("2006-01-02 15:04"), sum.Status, sum.Finished.Sub(sum.Started).Seconds())
+	fmt.Fprintf(w, "\nRun of %s: %s in %.1fs (fetch and load %.1fs)\n", sum.Started.Format("2006-01-02 15:04"), sum.Status, sum.Finished.Sub(sum.Started).Seconds(), sum.IngestSeconds)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "source\tfiles\tloaded\talready loaded\trejected or failed\trows loaded\trows rejected\t")
 	for _, s := range sum.Sources {
@@ -110,7 +110,7 @@ func writeRunSummary(w io.Writer, sum *job.RunSummary) {
 			if st.s.Note != "" {
 				fmt.Fprintf(w, "; %s", st.s.Note)
 			}
-			fmt.Fprintln(w)
+			fmt.Fprintf(w, " (%.1fs)\n", st.s.Seconds)
 		default:
 			fmt.Fprintf(w, "%s: %s\n", st.name, st.s.Note)
 		}

@@ -35,6 +35,8 @@ type RunSummary struct {
 	Reports  StageSummary    `json:"reports"`
 	// InputsKey names what the outputs were computed from (see inputsKey).
 	InputsKey string `json:"inputs_key,omitempty"`
+	// IngestSeconds is the wall time of fetching and loading every source.
+	IngestSeconds float64 `json:"ingest_seconds"`
 }
 
 // SourceSummary is one source's part of a run.
@@ -62,6 +64,9 @@ type StageSummary struct {
 	// Kept is set when nothing changed since the last run, whose output
 	// (Output) stands for this one.
 	Kept bool `json:"kept,omitempty"`
+	// Seconds is the stage's wall time (the metrics' includes setting
+	// them up); where the night's time goes.
+	Seconds float64 `json:"seconds"`
 }
 
 // RunOptions observe a run.
@@ -87,7 +92,9 @@ func Run(ctx context.Context, s *pipeline.Setup, w *warehouse.Warehouse, opt Run
 		log = slog.New(slog.DiscardHandler)
 	}
 	sum := &RunSummary{Started: opt.Now(), Status: "ok"}
+	began := time.Now()
 	results, err := s.Ingest(ctx, w, opt.Ingest)
+	sum.IngestSeconds = since(began)
 	for _, r := range results {
 		ss := summariseSource(r)
 		sum.Sources = append(sum.Sources, ss)
@@ -149,17 +156,23 @@ func Run(ctx context.Context, s *pipeline.Setup, w *warehouse.Warehouse, opt Run
 		return sum, fmt.Errorf("connect to warehouse: %w", err)
 	}
 	defer conn.Close()
+	began = time.Now()
 	runner, err := metrics.New(ctx, conn, s.Config, opt.Now)
 	if err != nil {
 		runner = nil // the metrics and packets stages report it
 	}
 	sum.Metrics = runMetrics(ctx, runner, err, filepath.Join(metricsDir, stamp))
 	keepNewest(&sum.Metrics, metricsDir, s.Config.Keep.Metrics)
+	sum.Metrics.Seconds = since(began)
 	logStage(log, "metrics", sum.Metrics)
+	began = time.Now()
 	sum.Export = runExport(ctx, s, w, filepath.Join(exportsDir, stamp), opt)
 	keepNewest(&sum.Export, exportsDir, s.Config.Keep.Exports)
+	sum.Export.Seconds = since(began)
 	logStage(log, "research export", sum.Export)
+	began = time.Now()
 	sum.Reports = runReports(ctx, s, conn, runner, opt.Now)
+	sum.Reports.Seconds = since(began)
 	logStage(log, "reflection packets", sum.Reports)
 	if sum.Metrics.Error != "" || sum.Export.Error != "" || sum.Reports.Error != "" {
 		sum.Status = "failed"
@@ -241,7 +254,13 @@ func logStage(log *slog.Logger, name string, st StageSummary) {
 	if st.Error != "" {
 		level = slog.LevelError
 	}
-	log.Log(context.Background(), level, name, "output", st.Output, "older_removed", st.OlderRemoved, "note", st.Note, "error", st.Error)
+	log.Log(context.Background(), level, name, "output", st.Output, "older_removed", st.OlderRemoved, "note", st.Note, "error", st.Error,
+		"seconds", st.Seconds)
+}
+
+// since is the wall time from start, in seconds to the millisecond.
+func since(start time.Time) float64 {
+	return time.Since(start).Round(time.Millisecond).Seconds()
 }
 
 // runReports rewrites the reflection packets the config's reports: asks

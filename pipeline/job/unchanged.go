@@ -73,6 +73,7 @@ func kept(st StageSummary, last *RunSummary) StageSummary {
 	when := last.Started.Local().Format("2006-01-02 15:04")
 	if !st.Done {
 		st.Note = fmt.Sprintf("nothing new since the run of %s, which did not write this either: %s", when, st.Note)
+		st.Seconds = 0
 		return st
 	}
 	return StageSummary{Done: true, Output: st.Output, Kept: true,

@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/hitreflect/hitreflect/pipeline/impact"
 )
@@ -64,14 +66,6 @@ type sampleRow struct {
 
 // impactTable fits every model and writes one row per estimate.
 func (r *Runner) impactTable(ctx context.Context, opt Options) (*Table, error) {
-	rows, err := r.sample(ctx)
-	if err != nil {
-		return nil, err
-	}
-	noBaseline, err := r.noBaseline(ctx)
-	if err != nil {
-		return nil, err
-	}
 	from, to := r.yearBounds()
 	t := &Table{Period: "school year " + r.schoolYear(r.cfg.Calendar.Start.Time), From: from, To: to, By: opt.By, MinCellSize: r.cfg.Privacy.MinCellSize,
 		Columns: ImpactColumns,
@@ -89,6 +83,31 @@ func (r *Runner) impactTable(ctx context.Context, opt Options) (*Table, error) {
 	if n := cutNote("impact", "subject (district-wide estimates)", ignored); n != "" {
 		t.Note += " " + n + "."
 	}
+	// The estimates rest on the year's sample whatever the cut or period,
+	// and matching and cluster-robust errors are the slow part: fitted once.
+	if r.impact == nil {
+		rows, err := r.fitImpact(ctx, t.MinCellSize)
+		if err != nil {
+			return nil, err
+		}
+		r.impact = rows
+	}
+	t.Rows = copyRows(r.impact)
+	return t, nil
+}
+
+// fitImpact fits every model of every subject and assessment and gives one
+// row per estimate.
+func (r *Runner) fitImpact(ctx context.Context, minCell int) ([]Row, error) {
+	rows, err := r.sample(ctx)
+	if err != nil {
+		return nil, err
+	}
+	noBaseline, err := r.noBaseline(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []Row{}
 	type key struct{ subject, assessment string }
 	groups := map[key][]sampleRow{}
 	var keys []key
@@ -103,22 +122,38 @@ func (r *Runner) impactTable(ctx context.Context, opt Options) (*Table, error) {
 		return keys[i].subject+keys[i].assessment < keys[j].subject+keys[j].assessment
 	})
 	mo := impact.MatchOptions{Caliper: r.cfg.Impact.CaliperSD, K: r.cfg.Impact.Matches}
-	for _, k := range keys {
-		ms, err := models(groups[k], mo)
-		if err != nil {
-			return nil, fmt.Errorf("impact, %s %s: %w", k.subject, k.assessment, err)
+	// Subjects, assessments and models are independent: matched and fitted
+	// on every CPU, written in their fixed order.
+	perKey := make([][]model, len(keys))
+	errs := make([]error, len(keys))
+	parallel(len(keys), func(i int) {
+		perKey[i], errs[i] = models(groups[keys[i]], mo)
+	})
+	type fitJob struct {
+		k key
+		m model
+	}
+	var jobs []fitJob
+	for i, k := range keys {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("impact, %s %s: %w", k.subject, k.assessment, errs[i])
 		}
-		for _, m := range ms {
+		for _, m := range perKey[i] {
 			if m.name == modelOverall {
 				m.noBaseline = noBaseline[k.subject+"\x00"+k.assessment]
 			}
-			for _, est := range fitModel(m) {
-				est.values[ic["subject"]], est.values[ic["assessment"]] = k.subject, k.assessment
-				t.Rows = append(t.Rows, est.row(t.MinCellSize))
-			}
+			jobs = append(jobs, fitJob{k, m})
 		}
 	}
-	return t, nil
+	fitted := make([][]estimate, len(jobs))
+	parallel(len(jobs), func(i int) { fitted[i] = fitModel(jobs[i].m) })
+	for i, j := range jobs {
+		for _, est := range fitted[i] {
+			est.values[ic["subject"]], est.values[ic["assessment"]] = j.k.subject, j.k.assessment
+			out = append(out, est.row(minCell))
+		}
+	}
+	return out, nil
 }
 
 // sample reads the analysis sample's tutored and comparison students.
@@ -596,4 +631,24 @@ func fitModel(m model) []estimate {
 
 func bandOrder(term string) int {
 	return indexOf(doseBands, strings.TrimPrefix(term, "hours "))
+}
+
+// parallel runs do(0) ... do(n-1) on as many goroutines as there are CPUs.
+func parallel(n int, do func(i int)) {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(n, runtime.NumCPU()) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				do(i)
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }

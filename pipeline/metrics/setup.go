@@ -32,6 +32,8 @@ type Runner struct {
 	// build on each other (cost on engagement and impact, packets on
 	// several cuts), and the warehouse does not change under a Runner.
 	results map[string]queryResult
+	// impact is the fitted impact rows (nil until first asked for).
+	impact []Row
 }
 
 type queryResult struct {
@@ -104,6 +106,9 @@ func (r *Runner) setup(ctx context.Context) error {
 		if err := r.exec(ctx, `INSERT INTO instructional_weeks SELECT DISTINCT CAST(date_trunc('week', session_date) AS DATE) FROM sessions`); err != nil {
 			return err
 		}
+	}
+	if err := r.exec(ctx, `CREATE OR REPLACE TEMP TABLE session_days AS `+r.queries["session_days"]); err != nil {
+		return err
 	}
 	if err := r.exec(ctx, `CREATE OR REPLACE TEMP VIEW session_facts AS `+r.queries["session_facts"]); err != nil {
 		return err

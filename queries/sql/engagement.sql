@@ -3,6 +3,10 @@
 -- served students meeting the target, cumulative hours, group size and
 -- tutor consistency. Student figures are worked out within each group
 -- first, then summed up over the group's students.
+--
+-- One pass over the sessions: they are counted per group, student and
+-- tutor, and everything else adds up from those counts (GROUP BY keeps
+-- NULL groups together, so no join on the group is needed).
 WITH s AS (
     SELECT
         CASE WHEN $by_school THEN school END                  AS school,
@@ -20,16 +24,9 @@ WITH s AS (
     FROM session_facts
     WHERE session_date BETWEEN $from AND $to
 ),
-g AS (
-    -- one text key per group: NULL never equals NULL in a join
-    SELECT *, concat_ws('|', coalesce(school, '~'), coalesce(provider, '~'), coalesce(subject, '~'),
-        coalesce(grade_band, '~'), coalesce(period, '~'), coalesce(month, '~'), coalesce(CAST(week AS VARCHAR), '~'),
-        coalesce(CAST(ell AS VARCHAR), '~'), coalesce(CAST(sped AS VARCHAR), '~'), coalesce(CAST(econ_disadv AS VARCHAR), '~')) AS gkey
-    FROM s
-),
-student AS (
+student_tutor AS (
     SELECT
-        gkey, school, provider, subject, grade_band, period, month, week, ell, sped, econ_disadv, student_id,
+        school, provider, subject, grade_band, period, month, week, ell, sped, econ_disadv, student_id, tutor_id,
         count(*)                                                   AS scheduled,
         count(*) FILTER (WHERE status = 'attended')                AS attended,
         count(*) FILTER (WHERE status = 'student_absent')          AS absent,
@@ -37,49 +34,49 @@ student AS (
         coalesce(sum(duration_minutes) FILTER (WHERE status IN ('attended', 'student_absent')), 0) AS delivered_minutes,
         min(session_date)                                          AS first_day,
         max(session_date)                                          AS last_day,
+        min(session_provider)                                      AS min_provider,
+        max(session_provider)                                      AS max_provider,
+        sum(group_size) FILTER (WHERE status = 'attended')         AS group_size_sum,
+        count(group_size) FILTER (WHERE status = 'attended')       AS group_size_n,
+        count(*) FILTER (WHERE status = 'attended' AND group_size <= 4) AS small_groups
+    FROM s
+    GROUP BY ALL
+),
+student AS (
+    SELECT
+        school, provider, subject, grade_band, period, month, week, ell, sped, econ_disadv, student_id,
+        sum(scheduled)                                             AS scheduled,
+        sum(attended)                                              AS attended,
+        sum(absent)                                                AS absent,
+        sum(minutes)                                               AS minutes,
+        sum(delivered_minutes)                                     AS delivered_minutes,
+        min(first_day)                                             AS first_day,
+        max(last_day)                                              AS last_day,
         -- the target of the student's provider where the config sets one
-        min(session_provider)                                      AS any_provider,
-        count(DISTINCT session_provider)                           AS providers
-    FROM g
-    GROUP BY ALL
-),
-weeks AS (
-    -- instructional weeks from the student's first to last scheduled week
-    SELECT st.gkey, st.student_id, count(w.week_start) AS active_weeks
-    FROM student st
-    LEFT JOIN instructional_weeks w
-      ON w.week_start BETWEEN date_trunc('week', st.first_day) AND date_trunc('week', st.last_day)
-    GROUP BY ALL
-),
-tutor AS (
-    -- share of a student's attended sessions with their most frequent tutor
-    SELECT gkey, student_id, max(n) / sum(n) AS consistency
-    FROM (
-        SELECT gkey, student_id, tutor_id, count(*) AS n
-        FROM g WHERE status = 'attended' AND tutor_id IS NOT NULL
-        GROUP BY ALL
-    )
+        min(min_provider)                                          AS any_provider,
+        min(min_provider) = max(max_provider)                      AS one_provider,
+        -- share of a student's attended sessions with their most frequent tutor
+        max(attended) FILTER (WHERE tutor_id IS NOT NULL)
+          / nullif(sum(attended) FILTER (WHERE tutor_id IS NOT NULL), 0) AS consistency,
+        sum(group_size_sum)                                        AS group_size_sum,
+        sum(group_size_n)                                          AS group_size_n,
+        sum(small_groups)                                          AS small_groups
+    FROM student_tutor
     GROUP BY ALL
 ),
 dosage AS (
-    SELECT st.*, w.active_weeks, t.consistency,
-           st.attended / nullif(w.active_weeks, 0)  AS sessions_per_week,
-           st.minutes / nullif(w.active_weeks, 0)   AS minutes_per_week,
-           st.minutes / 60.0                        AS hours,
-           coalesce(CASE WHEN st.providers = 1 THEN tg.sessions_per_week END, $target_sessions) AS target_sessions,
-           coalesce(CASE WHEN st.providers = 1 THEN tg.minutes_per_week END, $target_minutes)   AS target_minutes
+    SELECT st.*, st.attended / nullif(w.active_weeks, 0) AS sessions_per_week,
+           st.minutes / nullif(w.active_weeks, 0)        AS minutes_per_week,
+           st.minutes / 60.0                             AS hours,
+           coalesce(CASE WHEN st.one_provider THEN tg.sessions_per_week END, $target_sessions) AS target_sessions,
+           coalesce(CASE WHEN st.one_provider THEN tg.minutes_per_week END, $target_minutes)   AS target_minutes
     FROM student st
-    JOIN weeks w ON w.gkey = st.gkey AND w.student_id = st.student_id
-    LEFT JOIN tutor t ON t.gkey = st.gkey AND t.student_id = st.student_id
+    -- instructional weeks from the student's first to last scheduled week
+    JOIN LATERAL (
+        SELECT count(*) AS active_weeks FROM instructional_weeks w
+        WHERE w.week_start BETWEEN date_trunc('week', st.first_day) AND date_trunc('week', st.last_day)
+    ) w ON true
     LEFT JOIN dosage_targets tg ON tg.provider = st.any_provider
-),
-sessions_agg AS (
-    SELECT gkey,
-           avg(group_size) FILTER (WHERE status = 'attended')                   AS mean_group_size,
-           count(*) FILTER (WHERE status = 'attended' AND group_size <= 4)
-             / nullif(count(*) FILTER (WHERE status = 'attended' AND group_size IS NOT NULL), 0) AS share_small_groups
-    FROM g
-    GROUP BY ALL
 )
 SELECT
     d.school, d.provider, d.subject, d.grade_band, d.period, d.month, d.week, d.ell, d.sped, d.econ_disadv,
@@ -112,10 +109,9 @@ SELECT
     count(*) FILTER (WHERE d.hours > 10 AND d.hours <= 20)            AS students_10_20_hours,
     count(*) FILTER (WHERE d.hours > 20 AND d.hours <= 30)            AS students_20_30_hours,
     count(*) FILTER (WHERE d.hours > 30)                              AS students_over_30_hours,
-    any_value(a.mean_group_size)                                      AS mean_group_size,
-    any_value(a.share_small_groups)                                   AS share_groups_of_4_or_fewer,
+    sum(d.group_size_sum) / nullif(sum(d.group_size_n), 0)            AS mean_group_size,
+    sum(d.small_groups) / nullif(sum(d.group_size_n), 0)              AS share_groups_of_4_or_fewer,
     avg(d.consistency)                                                AS tutor_consistency
 FROM dosage d
-LEFT JOIN sessions_agg a ON a.gkey = d.gkey
 GROUP BY ALL
 ORDER BY ALL

@@ -20,8 +20,31 @@ WITH s AS (
     WHERE session_date BETWEEN $from AND $to
 ),
 multi AS (
+    -- students tutored by more than one provider in a subject
     SELECT student_id, session_subject FROM s
-    GROUP BY ALL HAVING count(DISTINCT session_provider) > 1
+    GROUP BY ALL HAVING min(session_provider) <> max(session_provider)
+),
+student AS (
+    -- per group and student first: counting distinct students over every
+    -- session is the slow way to the same numbers
+    SELECT
+        s.school, s.provider, s.subject, s.grade_band, s.period, s.month, s.week, s.ell, s.sped, s.econ_disadv, s.student_id,
+        count(*)                                                              AS sessions,
+        count(*) FILTER (WHERE s.student_known)                               AS sessions_known,
+        count(*) FILTER (WHERE s.session_date < $calendar_start OR s.session_date > $calendar_end
+            OR b.day IS NOT NULL)                                             AS sessions_outside_calendar,
+        count(*) FILTER (WHERE dayofweek(s.session_date) IN (0, 6))           AS sessions_on_weekends,
+        count(*) FILTER (WHERE s.duration_minutes > 180)                      AS durations_over_180,
+        count(*) FILTER (WHERE s.duration_minutes < 5)                        AS durations_under_5,
+        bool_or(m.student_id IS NOT NULL)                                     AS several_providers
+    FROM s
+    LEFT JOIN (
+        -- each day of a break once, even where breaks overlap
+        SELECT DISTINCT CAST(unnest(generate_series(from_date, to_date, INTERVAL 1 DAY)) AS DATE) AS day
+        FROM calendar_breaks
+    ) b ON b.day = s.session_date
+    LEFT JOIN multi m ON m.student_id = s.student_id AND m.session_subject = s.session_subject
+    GROUP BY ALL
 ),
 loads AS (
     -- the provider's files; only meaningful when not cut by anything else
@@ -38,18 +61,15 @@ loads AS (
 )
 SELECT
     s.school, s.provider, s.subject, s.grade_band, s.period, s.month, s.week, s.ell, s.sped, s.econ_disadv,
-    count(*)                                                                  AS sessions,
-    count(DISTINCT s.student_id)                                              AS students,
-    count(*) FILTER (WHERE s.student_known) / count(*)                        AS id_match_rate,
-    count(*) FILTER (WHERE NOT s.student_known)                               AS sessions_unmatched_id,
-    count(*) FILTER (WHERE s.session_date < $calendar_start OR s.session_date > $calendar_end
-        OR EXISTS (SELECT 1 FROM calendar_breaks b WHERE s.session_date BETWEEN b.from_date AND b.to_date))
-                                                                              AS sessions_outside_calendar,
-    count(*) FILTER (WHERE dayofweek(s.session_date) IN (0, 6))               AS sessions_on_weekends,
-    count(*) FILTER (WHERE s.duration_minutes > 180)                          AS durations_over_180,
-    count(*) FILTER (WHERE s.duration_minutes < 5)                            AS durations_under_5,
-    count(DISTINCT s.student_id) FILTER (WHERE (s.student_id, s.session_subject) IN (SELECT (student_id, session_subject) FROM multi))
-                                                                              AS students_with_several_providers,
+    CAST(sum(s.sessions) AS BIGINT)                                           AS sessions,
+    count(*)                                                                  AS students,
+    sum(s.sessions_known) / sum(s.sessions)                                   AS id_match_rate,
+    CAST(sum(s.sessions) - sum(s.sessions_known) AS BIGINT)                   AS sessions_unmatched_id,
+    CAST(sum(s.sessions_outside_calendar) AS BIGINT)                          AS sessions_outside_calendar,
+    CAST(sum(s.sessions_on_weekends) AS BIGINT)                               AS sessions_on_weekends,
+    CAST(sum(s.durations_over_180) AS BIGINT)                                 AS durations_over_180,
+    CAST(sum(s.durations_under_5) AS BIGINT)                                  AS durations_under_5,
+    count(*) FILTER (WHERE s.several_providers)                               AS students_with_several_providers,
     CASE WHEN NOT ($by_school OR $by_subject OR $by_grade_band OR $by_period OR $by_month OR $by_week OR $by_ell OR $by_sped OR $by_econ_disadv)
          THEN any_value(l.files_loaded) END                                   AS files_loaded,
     CASE WHEN NOT ($by_school OR $by_subject OR $by_grade_band OR $by_period OR $by_month OR $by_week OR $by_ell OR $by_sped OR $by_econ_disadv)
@@ -62,7 +82,7 @@ SELECT
          THEN any_value(l.rows_duplicate) END                                 AS rows_duplicate,
     CASE WHEN NOT ($by_school OR $by_subject OR $by_grade_band OR $by_period OR $by_month OR $by_week OR $by_ell OR $by_sped OR $by_econ_disadv)
          THEN any_value(l.rows_skipped) END                                   AS rows_skipped
-FROM s
+FROM student s
 LEFT JOIN loads l ON l.provider IS NOT DISTINCT FROM s.provider
 GROUP BY ALL
 ORDER BY ALL

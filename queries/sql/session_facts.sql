@@ -1,7 +1,7 @@
 -- Every session with the dimensions metrics cut by. A session's school is
 -- the provider's, else the student's (roster or latest test); its grade and
 -- subgroup flags are the student's. Set up as a temporary view named
--- session_facts; calendar_periods comes from the config.
+-- session_facts; session_days gives each date's period, month and week.
 SELECT
     se.provider,
     se.session_key,
@@ -25,11 +25,10 @@ SELECT
     st.ell,
     st.sped,
     st.econ_disadv,
-    (SELECT p.name FROM calendar_periods p
-     WHERE se.session_date BETWEEN p.from_date AND p.to_date
-     ORDER BY p.from_date LIMIT 1)                         AS period,
-    strftime(se.session_date, '%Y-%m')                    AS month,
-    CAST(date_trunc('week', se.session_date) AS DATE)     AS week,
+    d.period,
+    d.month,
+    d.week,
     st.student_id IS NOT NULL                             AS student_known
 FROM sessions se
 LEFT JOIN students st ON st.student_id = se.student_id
+JOIN session_days d ON d.day = se.session_date
