@@ -15,8 +15,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/hitreflect/hitreflect/config"
 	"github.com/hitreflect/hitreflect/connectors"
-	"github.com/hitreflect/hitreflect/internal/config"
 	"github.com/hitreflect/hitreflect/pipeline/ingest"
 	"github.com/hitreflect/hitreflect/pipeline/profile"
 	"github.com/hitreflect/hitreflect/pipeline/warehouse"

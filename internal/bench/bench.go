@@ -21,8 +21,8 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2" // the floor reads with DuckDB itself
 
+	"github.com/hitreflect/hitreflect/internal/job"
 	"github.com/hitreflect/hitreflect/internal/synth"
-	"github.com/hitreflect/hitreflect/pipeline/job"
 )
 
 // Options say what to measure.
@@ -134,7 +134,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	steps := []step{
 		{name: "cold ingest", budget: "≤ 1.5x floor", args: []string{"ingest", "--config", ingestCfg},
 			check: func(st *Stage) { st.Met = ptr(st.Ratio <= 1.5) }},
-		{name: "metrics --by school,provider", args: []string{"metrics", "--config", ingestCfg, "--by", "school,provider", "--format", "csv"}},
+		{name: "metrics --by school,provider", args: []string{"metrics", "--config", ingestCfg, "--by", "school,provider", "--format", "csv", "--out", filepath.Join(work, "ingest", "metrics")}},
 		{name: "packets (every school, provider, district)", budget: "600 school packets < 30 s; a packet folder < 1 MB",
 			args: []string{"report", "--config", ingestCfg, "--audience", "all"},
 			check: func(st *Stage) {

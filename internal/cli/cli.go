@@ -16,7 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/hitreflect/hitreflect/internal/config"
+	"github.com/hitreflect/hitreflect/config"
 	"github.com/hitreflect/hitreflect/internal/wiring"
 	"github.com/hitreflect/hitreflect/pipeline"
 	"github.com/hitreflect/hitreflect/pipeline/warehouse"

@@ -113,7 +113,7 @@ func (e *env) demoMetrics(s *pipeline.Setup, w *warehouse.Warehouse, out string)
 		if err != nil {
 			return err
 		}
-		err = metrics.WriteCSV(file, []*metrics.Table{t})
+		err = metrics.WriteCSVFile(file, t)
 		file.Close()
 		if err != nil {
 			return err

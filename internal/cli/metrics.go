@@ -1,11 +1,12 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -17,19 +18,29 @@ import (
 )
 
 func (e *env) metricsCmd() *cobra.Command {
-	var cfgPath, period, by, family, format string
+	var cfgPath, period, by, family, format, outDir string
 	c := &cobra.Command{
-		Use:   "metrics --config FILE [--period NAME] [--by school,provider,...] [--family NAME] [--format table|csv|json]",
+		Use:   "metrics --config FILE [--period NAME] [--by school,provider,...] [--family NAME] [--format table|csv|json|jsonl] [--out DIR]",
 		Short: "Compute the reflection meeting's figures from the warehouse",
 		Long: `Computes the metric families of docs/metrics.md for a period, cut by any of
 ` + strings.Join(queries.Dimensions, ", ") + `.
 Every row carries n, the students it rests on; figures resting on fewer than
-privacy.min_cell_size students are withheld and marked. A total row follows.`,
+privacy.min_cell_size students are withheld and marked. A total row follows.
+
+--format csv prints one family (--family NAME); with --out DIR it writes one
+CSV file per family instead, ready for Excel. --format json prints an array
+of plain records (one object per row), --format jsonl one record per line.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch format {
-			case "table", "csv", "json":
+			case "table", "csv", "json", "jsonl":
 			default:
-				return usageErr("--format must be table, csv or json, got %q", format)
+				return usageErr("--format must be table, csv, json or jsonl, got %q", format)
+			}
+			if outDir != "" && format != "csv" {
+				return usageErr("--out writes CSV files: use it with --format csv")
+			}
+			if format == "csv" && outDir == "" && (family == "" || family == "all") {
+				return usageErr("--format csv prints one table: choose a family with --family NAME, or write one file per family with --out DIR")
 			}
 			var dims []string
 			for _, d := range strings.Split(by, ",") {
@@ -73,12 +84,13 @@ privacy.min_cell_size students are withheld and marked. A total row follows.`,
 				tables = append(tables, t)
 			}
 			switch format {
-			case "json":
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(tables)
+			case "json", "jsonl":
+				return metrics.WriteRecords(e.stdout, tables, format == "jsonl")
 			case "csv":
-				return metrics.WriteCSV(e.stdout, tables)
+				if outDir == "" {
+					return metrics.WriteCSV(e.stdout, tables[0])
+				}
+				return e.writeMetricFiles(outDir, tables)
 			}
 			for _, t := range tables {
 				writeTable(e.stdout, t)
@@ -90,8 +102,32 @@ privacy.min_cell_size students are withheld and marked. A total row follows.`,
 	c.Flags().StringVar(&period, "period", "year", "year, ytd, or a period of the config's calendar")
 	c.Flags().StringVar(&by, "by", "", "dimensions to cut by, comma-separated")
 	c.Flags().StringVar(&family, "family", "all", "one metric family, or all")
-	c.Flags().StringVar(&format, "format", "table", "table, csv or json")
+	c.Flags().StringVar(&format, "format", "table", "table, csv, json (an array of records) or jsonl (a record per line)")
+	c.Flags().StringVar(&outDir, "out", "", "with --format csv: write DIR/<family>.csv for each family")
 	return c
+}
+
+// writeMetricFiles writes each table to DIR/<family>.csv, for a spreadsheet.
+func (e *env) writeMetricFiles(dir string, tables []*metrics.Table) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("metrics output folder: %w", err)
+	}
+	for _, t := range tables {
+		path := filepath.Join(dir, t.Family+".csv")
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+		if err != nil {
+			return err
+		}
+		err = metrics.WriteCSVFile(f, t)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		fmt.Fprintf(e.stdout, "%s: %d rows\n", path, len(t.Rows))
+	}
+	return nil
 }
 
 // writeTable prints a family for a terminal, in the units a person reads

@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hitreflect/hitreflect/internal/job"
 	"github.com/hitreflect/hitreflect/pipeline"
-	"github.com/hitreflect/hitreflect/pipeline/job"
 )
 
 func (e *env) runCmd() *cobra.Command {

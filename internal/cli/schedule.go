@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hitreflect/hitreflect/pipeline/job"
+	"github.com/hitreflect/hitreflect/internal/job"
 )
 
 func (e *env) scheduleCmd() *cobra.Command {

@@ -2,14 +2,16 @@ package cli
 
 import (
 	"database/sql"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hitreflect/hitreflect/pipeline/excelsafe"
 )
 
 // FileStatus is one row of 'hitreflect status --json'; the field names are stable.
@@ -102,9 +104,9 @@ func (e *env) statusCmd() *cobra.Command {
 }
 
 func (e *env) rejectsCmd() *cobra.Command {
-	var cfgPath, file string
+	var cfgPath, file, outPath string
 	c := &cobra.Command{
-		Use:   "rejects --config FILE [--file PATH]",
+		Use:   "rejects --config FILE [--file PATH] [--out FILE.csv]",
 		Short: "Rejected rows as CSV (file, line, column, value, reason)",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			_, w, err := e.open(cfgPath)
@@ -121,7 +123,17 @@ func (e *env) rejectsCmd() *cobra.Command {
 				return fmt.Errorf("read rejects: %w", err)
 			}
 			defer rows.Close()
-			out := csv.NewWriter(e.stdout)
+			// Values come from the vendors' files: neutralised, so none runs
+			// as a formula when the CSV is opened in a spreadsheet.
+			out := excelsafe.NewCSV(e.stdout)
+			var outFile *os.File
+			if outPath != "" {
+				if outFile, err = os.OpenFile(outPath, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600); err != nil {
+					return fmt.Errorf("rejects file: %w", err)
+				}
+				defer outFile.Close()
+				out = excelsafe.NewFileCSV(outFile)
+			}
 			_ = out.Write([]string{"source", "file", "line", "record", "column", "field", "value", "reason"})
 			for rows.Next() {
 				var src, path, col, field, value, reason string
@@ -131,14 +143,20 @@ func (e *env) rejectsCmd() *cobra.Command {
 				}
 				_ = out.Write([]string{src, path, fmt.Sprint(line.Int64), fmt.Sprint(record.Int64), col, field, value, reason})
 			}
-			out.Flush()
-			if err := out.Error(); err != nil {
+			if err := out.Flush(); err != nil {
 				return err
 			}
-			return rows.Err()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if outFile != nil {
+				return outFile.Close()
+			}
+			return nil
 		},
 	}
 	c.Flags().StringVar(&cfgPath, "config", "", "the config file (hitreflect.yaml)")
 	c.Flags().StringVar(&file, "file", "", "only this file (its path, or its name)")
+	c.Flags().StringVar(&outPath, "out", "", "write a CSV file for Excel (with a byte-order mark) instead of printing")
 	return c
 }

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/hitreflect/hitreflect/internal/config"
+	"github.com/hitreflect/hitreflect/config"
 	"github.com/hitreflect/hitreflect/internal/synth"
 	"github.com/hitreflect/hitreflect/pipeline/profile"
 )

@@ -1,10 +1,11 @@
 package export
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/hitreflect/hitreflect/pipeline/excelsafe"
 )
 
 // Field is one column of an export table, as the codebook describes it.
@@ -98,17 +99,17 @@ func TableByName(name string) (Table, bool) {
 	return Table{}, false
 }
 
-// WriteCodebookCSV writes every field of the given tables as CSV.
+// WriteCodebookCSV writes every field of the given tables as a CSV file for
+// a spreadsheet (byte-order mark, no cell that runs as a formula).
 func WriteCodebookCSV(w io.Writer, tables []Table) error {
-	out := csv.NewWriter(w)
+	out := excelsafe.NewFileCSV(w)
 	_ = out.Write([]string{"table", "field", "type", "meaning", "allowed_values", "derivation"})
 	for _, t := range tables {
 		for _, f := range t.Fields {
 			_ = out.Write([]string{t.Name, f.Name, f.Type, f.Meaning, f.Values, f.Derived})
 		}
 	}
-	out.Flush()
-	return out.Error()
+	return out.Flush()
 }
 
 // WriteCodebookMarkdown writes the codebook for people.

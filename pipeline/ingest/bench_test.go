@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hitreflect/hitreflect/internal/config"
+	"github.com/hitreflect/hitreflect/config"
 	"github.com/hitreflect/hitreflect/internal/synth"
 	"github.com/hitreflect/hitreflect/pipeline/profile"
 	"github.com/hitreflect/hitreflect/pipeline/warehouse"

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/hitreflect/hitreflect/pipeline/profile"
-	"github.com/hitreflect/hitreflect/pipeline/values"
+	"github.com/hitreflect/hitreflect/values"
 )
 
 func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hitreflect/hitreflect/internal/config"
+	"github.com/hitreflect/hitreflect/config"
 	"github.com/hitreflect/hitreflect/pipeline/profile"
 	"github.com/hitreflect/hitreflect/pipeline/warehouse"
 )

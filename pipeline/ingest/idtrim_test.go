@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hitreflect/hitreflect/pipeline/values"
 	"github.com/hitreflect/hitreflect/pipeline/warehouse"
+	"github.com/hitreflect/hitreflect/values"
 )
 
 // Ids are trimmed in SQL (there are too many distinct ids to send through

@@ -4,7 +4,7 @@
 //
 // The work is split where each tool is strongest. Go prepares the file
 // (encoding, header, line numbers) and reads each distinct raw value once
-// (pipeline/values); DuckDB reads the rows (read_csv, all text), joins the
+// (values/); DuckDB reads the rows (read_csv, all text), joins the
 // parsed values back, finds rejects and duplicates, and applies the load mode.
 package ingest
 
@@ -18,7 +18,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hitreflect/hitreflect/internal/config"
+	"github.com/hitreflect/hitreflect/config"
 	"github.com/hitreflect/hitreflect/pipeline/profile"
 )
 

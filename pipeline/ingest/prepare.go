@@ -20,7 +20,7 @@ import (
 	"golang.org/x/text/transform"
 
 	"github.com/hitreflect/hitreflect/pipeline/profile"
-	"github.com/hitreflect/hitreflect/pipeline/values"
+	"github.com/hitreflect/hitreflect/values"
 )
 
 // Prepared is a file made ready for DuckDB's CSV reader: UTF-8, its header

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/hitreflect/hitreflect/pipeline/profile"
-	"github.com/hitreflect/hitreflect/pipeline/values"
+	"github.com/hitreflect/hitreflect/values"
 )
 
 // buildTyped joins the parsed values back onto the rows in one pass: typed

@@ -1,43 +1,43 @@
 package metrics
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"math"
 	"time"
 
+	"github.com/hitreflect/hitreflect/pipeline/excelsafe"
 	"github.com/hitreflect/hitreflect/queries"
 )
 
-// WriteCSV writes tables into one CSV for spreadsheet users: family,
-// period, dimensions, figures, n and why a row is withheld; a table's note
-// follows its rows.
-func WriteCSV(w io.Writer, tables []*Table) error {
-	out := csv.NewWriter(w)
-	for i, t := range tables {
-		if i > 0 {
-			_ = out.Write(nil)
+// WriteCSV writes one table as CSV for programs (standard output): family,
+// period, dimensions, figures, n and why a row is withheld; the table's
+// note follows its rows. Text that a spreadsheet would run as a formula is
+// neutralised (excelsafe).
+func WriteCSV(w io.Writer, t *Table) error { return writeCSV(excelsafe.NewCSV(w), t) }
+
+// WriteCSVFile writes one table as a CSV file for a spreadsheet: as
+// WriteCSV, starting with the byte-order mark Excel needs to read UTF-8.
+func WriteCSVFile(w io.Writer, t *Table) error { return writeCSV(excelsafe.NewFileCSV(w), t) }
+
+func writeCSV(out *excelsafe.CSV, t *Table) error {
+	_ = out.Write(append(append([]string{"family", "period"}, t.Columns...), "n", "withheld"))
+	for _, row := range t.Rows {
+		rec := []string{t.Family, t.Period}
+		for j, v := range row.Values {
+			rec = append(rec, CSVValue(t.Columns[j], v, row.Total))
 		}
-		_ = out.Write(append(append([]string{"family", "period"}, t.Columns...), "n", "withheld"))
-		for _, row := range t.Rows {
-			rec := []string{t.Family, t.Period}
-			for j, v := range row.Values {
-				rec = append(rec, CSVValue(t.Columns[j], v, row.Total))
-			}
-			n := fmt.Sprint(row.N)
-			if row.Suppressed != "" {
-				n = "" // a withheld row's n is itself a small count
-			}
-			rec = append(rec, n, row.Suppressed)
-			_ = out.Write(rec)
+		n := fmt.Sprint(row.N)
+		if row.Suppressed != "" {
+			n = "" // a withheld row's n is itself a small count
 		}
-		if t.Note != "" {
-			_ = out.Write([]string{t.Family, t.Period, "note: " + t.Note})
-		}
+		rec = append(rec, n, row.Suppressed)
+		_ = out.Write(rec)
 	}
-	out.Flush()
-	return out.Error()
+	if t.Note != "" {
+		_ = out.Write([]string{t.Family, t.Period, "note: " + t.Note})
+	}
+	return out.Flush()
 }
 
 // CSVValue writes one value for a CSV: full precision, dates as

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hitreflect/hitreflect/pipeline/values"
 	"github.com/hitreflect/hitreflect/queries"
+	"github.com/hitreflect/hitreflect/values"
 )
 
 // Family is one group of metrics: its query, and the column holding the

@@ -10,7 +10,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hitreflect/hitreflect/internal/config"
+	"github.com/hitreflect/hitreflect/config"
 	"github.com/hitreflect/hitreflect/queries"
 )
 

@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml"
-	"github.com/hitreflect/hitreflect/internal/config"
+	"github.com/hitreflect/hitreflect/config"
 )
 
 // Field is a canonical field of one kind of file.
@@ -27,7 +27,7 @@ type Field struct {
 // FieldType says how a field's raw text is read.
 type FieldType int
 
-// Field types. Each has one parser in pipeline/values.
+// Field types. Each has one parser in values/.
 const (
 	Text FieldType = iota
 	ID

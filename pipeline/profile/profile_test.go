@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hitreflect/hitreflect/internal/config"
+	"github.com/hitreflect/hitreflect/config"
 )
 
 // Every built-in profile passes the checks a district's own profile must.

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hitreflect/hitreflect/internal/config"
-	"github.com/hitreflect/hitreflect/pipeline/values"
+	"github.com/hitreflect/hitreflect/config"
+	"github.com/hitreflect/hitreflect/values"
 )
 
 // Value is what one raw cell becomes under a profile.

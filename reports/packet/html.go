@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hitreflect/hitreflect/pipeline/excelsafe"
 	"github.com/hitreflect/hitreflect/pipeline/metrics"
 )
 
@@ -131,6 +132,11 @@ func htmlTable(t *metrics.Table) ([]htmlCell, []htmlRow) {
 		for j, v := range r.Values {
 			col := t.Columns[j]
 			cell := htmlCell{Text: human(col, v, r.Total, t.IsDimension(col)), Class: dimClass(t, col)}
+			if t.IsDimension(col) {
+				// names come from the config and the files: an HTML table
+				// pasted or opened in Excel must not run one as a formula
+				cell.Text = excelsafe.Text(cell.Text)
+			}
 			if r.Suppressed != "" && !t.IsDimension(col) && v == nil {
 				cell = htmlCell{Text: "withheld", Class: "withheld"}
 			}

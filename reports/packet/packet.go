@@ -28,7 +28,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hitreflect/hitreflect/internal/config"
+	"github.com/hitreflect/hitreflect/config"
 	"github.com/hitreflect/hitreflect/pipeline/metrics"
 	"github.com/hitreflect/hitreflect/reports/charts"
 )
@@ -400,7 +400,7 @@ func renderOne(ts *Tables, a Audience, opt Options) (*Packet, error) {
 			return nil, err
 		}
 		var csv bytes.Buffer
-		if err := metrics.WriteCSV(&csv, []*metrics.Table{d.chart.Data}); err != nil {
+		if err := metrics.WriteCSVFile(&csv, d.chart.Data); err != nil {
 			return nil, err
 		}
 		if err := write(filepath.Join("tables", d.chart.Name+".csv"), csv.Bytes()); err != nil {

@@ -166,7 +166,7 @@ func Run(ctx context.Context, s *pipeline.Setup, w *warehouse.Warehouse, opt Run
 	sum.Metrics.Seconds = since(began)
 	logStage(log, "metrics", sum.Metrics)
 	began = time.Now()
-	sum.Export = runExport(ctx, s, w, filepath.Join(exportsDir, stamp), opt)
+	sum.Export = runExport(ctx, s, conn, runner != nil, filepath.Join(exportsDir, stamp), opt)
 	keepNewest(&sum.Export, exportsDir, s.Config.Keep.Exports)
 	sum.Export.Seconds = since(began)
 	logStage(log, "research export", sum.Export)
@@ -240,7 +240,7 @@ func writeTableCSV(path string, t *metrics.Table) error {
 	if err != nil {
 		return err
 	}
-	if err := metrics.WriteCSV(f, []*metrics.Table{t}); err != nil {
+	if err := metrics.WriteCSVFile(f, t); err != nil {
 		f.Close()
 		return err
 	}
@@ -301,9 +301,10 @@ func keepNewest(st *StageSummary, dir string, keep int) {
 	}
 }
 
-// runExport writes the research export when the pseudonym key is set; a
-// district that does not share data simply leaves the key unset.
-func runExport(ctx context.Context, s *pipeline.Setup, w *warehouse.Warehouse, dir string, opt RunOptions) StageSummary {
+// runExport writes the research export when the pseudonym key is set (a
+// district that does not share data simply leaves the key unset), on the
+// run's connection, which holds the metrics set-up when setUp says so.
+func runExport(ctx context.Context, s *pipeline.Setup, c *sql.Conn, setUp bool, dir string, opt RunOptions) StageSummary {
 	if os.Getenv(s.Config.Privacy.PseudonymKeyEnv) == "" {
 		return StageSummary{Note: "skipped: no pseudonym key in " + s.Config.Privacy.PseudonymKeyEnv}
 	}
@@ -311,12 +312,7 @@ func runExport(ctx context.Context, s *pipeline.Setup, w *warehouse.Warehouse, d
 	if err != nil {
 		return StageSummary{Error: err.Error()}
 	}
-	c, err := w.DB.Conn(ctx)
-	if err != nil {
-		return StageSummary{Error: err.Error()}
-	}
-	defer c.Close()
-	if _, err := export.Run(ctx, c, s.Config, p, export.Options{OutDir: dir, Version: opt.Version, Now: opt.Now}); err != nil {
+	if _, err := export.Run(ctx, c, s.Config, p, export.Options{OutDir: dir, Version: opt.Version, Now: opt.Now, MetricsSetUp: setUp}); err != nil {
 		return StageSummary{Error: err.Error()}
 	}
 	return StageSummary{Done: true, Output: dir}

@@ -15,7 +15,7 @@ import (
 	"github.com/goccy/go-yaml/token"
 	"github.com/robfig/cron/v3"
 
-	"github.com/hitreflect/hitreflect/pipeline/values"
+	"github.com/hitreflect/hitreflect/values"
 )
 
 // Error is one problem in the config file, located for a person to fix.
