@@ -26,7 +26,7 @@ type Config struct {
 	Warehouse  string   `yaml:"warehouse"`
 	Output     string   `yaml:"output"`
 	// MemoryLimit caps the warehouse's memory ("4GB"); empty: the
-	// warehouse's default (a quarter of the machine's, at most 1.5 GiB).
+	// warehouse's default (a quarter of the machine's, at most 1 GiB).
 	MemoryLimit  string       `yaml:"memory_limit"`
 	Privacy      Privacy      `yaml:"privacy"`
 	DosageTarget DosageTarget `yaml:"dosage_target"`

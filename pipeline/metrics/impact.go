@@ -122,34 +122,31 @@ func (r *Runner) fitImpact(ctx context.Context, minCell int) ([]Row, error) {
 		return keys[i].subject+keys[i].assessment < keys[j].subject+keys[j].assessment
 	})
 	mo := impact.MatchOptions{Caliper: r.cfg.Impact.CaliperSD, K: r.cfg.Impact.Matches}
-	// Subjects, assessments and models are independent: matched and fitted
-	// on every CPU, written in their fixed order.
-	perKey := make([][]model, len(keys))
+	// Subjects and assessments are independent: each is matched and fitted
+	// on a CPU of its own, one after another on each (all at once would
+	// hold every model's rows in memory together), written in fixed order.
+	fitted := make([][]estimate, len(keys))
 	errs := make([]error, len(keys))
 	parallel(len(keys), func(i int) {
-		perKey[i], errs[i] = models(groups[keys[i]], mo)
+		k := keys[i]
+		ms, err := models(groups[k], mo)
+		if err != nil {
+			errs[i] = err
+			return
+		}
+		for _, m := range ms {
+			if m.name == modelOverall {
+				m.noBaseline = noBaseline[k.subject+"\x00"+k.assessment]
+			}
+			fitted[i] = append(fitted[i], fitModel(m)...)
+		}
 	})
-	type fitJob struct {
-		k key
-		m model
-	}
-	var jobs []fitJob
 	for i, k := range keys {
 		if errs[i] != nil {
 			return nil, fmt.Errorf("impact, %s %s: %w", k.subject, k.assessment, errs[i])
 		}
-		for _, m := range perKey[i] {
-			if m.name == modelOverall {
-				m.noBaseline = noBaseline[k.subject+"\x00"+k.assessment]
-			}
-			jobs = append(jobs, fitJob{k, m})
-		}
-	}
-	fitted := make([][]estimate, len(jobs))
-	parallel(len(jobs), func(i int) { fitted[i] = fitModel(jobs[i].m) })
-	for i, j := range jobs {
 		for _, est := range fitted[i] {
-			est.values[ic["subject"]], est.values[ic["assessment"]] = j.k.subject, j.k.assessment
+			est.values[ic["subject"]], est.values[ic["assessment"]] = k.subject, k.assessment
 			out = append(out, est.row(minCell))
 		}
 	}
