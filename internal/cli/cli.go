@@ -56,6 +56,8 @@ type env struct {
 	bar    *progressbar.ProgressBar // the terminal's progress display, while a file loads
 	// stopTicker ends the goroutine that keeps the display moving.
 	stopTicker func()
+	// release gives up the warehouse locks the command took (Run calls it).
+	release []func()
 }
 
 // Run runs hitreflect with args (without the program name).
@@ -77,6 +79,9 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	})
 	root.AddCommand(e.ingestCmd(), e.checkCmd(), e.statusCmd(), e.rejectsCmd(), e.metricsCmd(), e.exportCmd(), e.runCmd(), e.scheduleCmd(), e.demoCmd(), e.reportCmd(), e.benchCmd())
 	err := root.ExecuteContext(ctx)
+	for _, r := range e.release {
+		r()
+	}
 	if err == nil {
 		return ExitOK
 	}
@@ -130,17 +135,36 @@ func (e *env) setup(path string) (*pipeline.Setup, error) {
 	return s, nil
 }
 
-// open reads the config and opens its warehouse; the caller closes it.
-func (e *env) open(cfgPath string) (*pipeline.Setup, *warehouse.Warehouse, error) {
+// open reads the config and opens its warehouse, for a command that reads
+// it (status, rejects, metrics, report, export); the caller closes it. It
+// takes the warehouse's lock first, waiting up to wait: while ingest or run
+// holds the warehouse, DuckDB would refuse a second process with a raw
+// lock error, so the reader says plainly who holds it, or waits its turn.
+func (e *env) open(cfgPath string, wait time.Duration) (*pipeline.Setup, *warehouse.Warehouse, error) {
 	s, err := e.setup(cfgPath)
 	if err != nil {
 		return nil, nil, err
 	}
+	lock, err := pipeline.AcquireLock(e.ctx, s.Config.WarehousePath(), wait, func(holder string) {
+		fmt.Fprintf(e.stderr, "Waiting for another hitreflect process to finish with the warehouse (%s) …\n", holder)
+	})
+	if errors.Is(err, pipeline.ErrLocked) {
+		return nil, nil, &exitError{ExitFailed, fmt.Errorf("%w; or add --wait 30m to wait for it", err)}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	e.release = append(e.release, func() { lock.Release() })
 	w, err := s.OpenWarehouse(e.ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	return s, w, nil
+}
+
+// addWait gives a reading command its --wait flag.
+func addWait(c *cobra.Command, wait *time.Duration) {
+	c.Flags().DurationVar(wait, "wait", 0, "how long to wait if a hitreflect ingest or run holds the warehouse (default: say so and stop)")
 }
 
 // openLocked opens the warehouse for loading, under its lock; another

@@ -43,7 +43,7 @@ The same seed always gives the same district.`,
 			fmt.Fprintf(e.stdout, "  %d schools; %s session rows, %s assessment rows, %s roster rows in %d files [%s]\n",
 				sum.Schools, num(sum.Rows["sessions"]), num(sum.Rows["assessments"]), num(sum.Rows["roster"]), len(sum.Files),
 				time.Since(start).Round(100*time.Millisecond))
-			s, w, err := e.open(sum.ConfigPath)
+			s, w, err := e.open(sum.ConfigPath, 0)
 			if err != nil {
 				return err
 			}

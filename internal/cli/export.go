@@ -13,6 +13,7 @@ import (
 
 func (e *env) exportCmd() *cobra.Command {
 	var cfgPath, out, year, tables string
+	var wait time.Duration
 	c := &cobra.Command{
 		Use:   "export --config FILE --out DIR [--year 2025-26] [--tables sessions,assessments,students,student_year]",
 		Short: "Write the pseudonymized research export (Parquet, codebook, manifest)",
@@ -25,7 +26,7 @@ No names, birth dates or free text are exported. See docs/research-export.md.`,
 			if out == "" {
 				return usageErr("--out DIR is required: a new or empty folder for the export")
 			}
-			s, w, err := e.open(cfgPath)
+			s, w, err := e.open(cfgPath, wait)
 			if err != nil {
 				return err
 			}
@@ -69,5 +70,6 @@ No names, birth dates or free text are exported. See docs/research-export.md.`,
 	c.Flags().StringVar(&out, "out", "", "a new or empty folder for the export")
 	c.Flags().StringVar(&year, "year", "", "one school year (YYYY-YY); all years when left out")
 	c.Flags().StringVar(&tables, "tables", "", "tables to export, comma-separated (sessions, assessments, students, student_year); all when left out")
+	addWait(c, &wait)
 	return c
 }

@@ -19,6 +19,7 @@ import (
 
 func (e *env) metricsCmd() *cobra.Command {
 	var cfgPath, period, by, family, format, outDir string
+	var wait time.Duration
 	c := &cobra.Command{
 		Use:   "metrics --config FILE [--period NAME] [--by school,provider,...] [--family NAME] [--format table|csv|json|jsonl] [--out DIR]",
 		Short: "Compute the reflection meeting's figures from the warehouse",
@@ -57,7 +58,7 @@ of plain records (one object per row), --format jsonl one record per line.`,
 			} else if _, ok := metrics.FamilyByName(family); !ok {
 				return usageErr("no metric family %q", family)
 			}
-			s, w, err := e.open(cfgPath)
+			s, w, err := e.open(cfgPath, wait)
 			if err != nil {
 				return err
 			}
@@ -104,6 +105,7 @@ of plain records (one object per row), --format jsonl one record per line.`,
 	c.Flags().StringVar(&family, "family", "all", "one metric family, or all")
 	c.Flags().StringVar(&format, "format", "table", "table, csv, json (an array of records) or jsonl (a record per line)")
 	c.Flags().StringVar(&outDir, "out", "", "with --format csv: write DIR/<family>.csv for each family")
+	addWait(c, &wait)
 	return c
 }
 

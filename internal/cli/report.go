@@ -24,6 +24,7 @@ func reportNow() time.Time {
 
 func (e *env) reportCmd() *cobra.Command {
 	var cfgPath, period, audience string
+	var wait time.Duration
 	var png bool
 	c := &cobra.Command{
 		Use:   "report --config FILE [--period NAME] [--audience district|school:ID|provider:ID|all]",
@@ -36,7 +37,7 @@ tables/*.csv. A school's packet shows that school's figures, a provider's
 that provider's figures and the district's totals; the district's packet
 everything. all writes the district's, every school's and every provider's.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, w, err := e.open(cfgPath)
+			s, w, err := e.open(cfgPath, wait)
 			if err != nil {
 				return err
 			}
@@ -66,6 +67,7 @@ everything. all writes the district's, every school's and every provider's.`,
 	c.Flags().StringVar(&period, "period", "year", "year, ytd, or a period of the config's calendar")
 	c.Flags().StringVar(&audience, "audience", "district", "district, school:ID, provider:ID or all")
 	c.Flags().BoolVar(&png, "png", false, "also write each chart as a 1920x1080 PNG (reports: png: true in the config does the same)")
+	addWait(c, &wait)
 	return c
 }
 

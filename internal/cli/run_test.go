@@ -135,3 +135,38 @@ func holdLockForTest(args []string) int {
 	l.Release()
 	return ExitOK
 }
+
+// While a load holds the warehouse, the commands that read it say plainly
+// who holds it (never DuckDB's own lock error), and with --wait they wait
+// their turn and answer.
+func TestReadersWhileTheWarehouseIsBusy(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "d")
+	if code, out, errOut := run(t, "demo", "--out", dir, "--students", "200"); code != ExitOK {
+		t.Fatalf("demo: %d\n%s%s", code, out, errOut)
+	}
+	cfg := filepath.Join(dir, "hitreflect.yaml")
+	marker := filepath.Join(t.TempDir(), "locked")
+	holder := cliProcess(t, "hold-lock-for-test", filepath.Join(dir, "data", "hitreflect.duckdb"), "2s", marker)
+	holder.Env = append(holder.Env, "HITREFLECT_TEST_HOLD_LOCK=1")
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Wait()
+	waitFor(t, func() bool { _, err := os.Stat(marker); return err == nil })
+	for _, args := range [][]string{
+		{"status", "--config", cfg},
+		{"rejects", "--config", cfg},
+		{"metrics", "--config", cfg, "--family", "quality"},
+		{"report", "--config", cfg, "--audience", "district"},
+	} {
+		code, out, errOut := run(t, args...)
+		if code != ExitFailed || !strings.Contains(errOut, "another hitreflect process is working on this warehouse (process") ||
+			!strings.Contains(errOut, "--wait") || strings.Contains(errOut+out, "Could not set lock") {
+			t.Errorf("%s while the warehouse is held: exit %d\n%s%s", args[0], code, out, errOut)
+		}
+	}
+	code, out, errOut := run(t, "status", "--config", cfg, "--wait", "30s")
+	if code != ExitOK || !strings.Contains(errOut, "Waiting for another hitreflect process") || !strings.Contains(out, "loaded") {
+		t.Errorf("status --wait: exit %d\n%s%s", code, out, errOut)
+	}
+}

@@ -34,13 +34,14 @@ type FileStatus struct {
 
 func (e *env) statusCmd() *cobra.Command {
 	var cfgPath string
+	var wait time.Duration
 	var asJSON bool
 	var limit int
 	c := &cobra.Command{
 		Use:   "status --config FILE [--json]",
 		Short: "Recent files with their row counts and state",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, w, err := e.open(cfgPath)
+			_, w, err := e.open(cfgPath, wait)
 			if err != nil {
 				return err
 			}
@@ -100,16 +101,18 @@ func (e *env) statusCmd() *cobra.Command {
 	c.Flags().StringVar(&cfgPath, "config", "", "the config file (hitreflect.yaml)")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON for other programs")
 	c.Flags().IntVar(&limit, "limit", 50, "how many recent files")
+	addWait(c, &wait)
 	return c
 }
 
 func (e *env) rejectsCmd() *cobra.Command {
 	var cfgPath, file, outPath string
+	var wait time.Duration
 	c := &cobra.Command{
 		Use:   "rejects --config FILE [--file PATH] [--out FILE.csv]",
 		Short: "Rejected rows as CSV (file, line, column, value, reason)",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, w, err := e.open(cfgPath)
+			_, w, err := e.open(cfgPath, wait)
 			if err != nil {
 				return err
 			}
@@ -158,5 +161,6 @@ func (e *env) rejectsCmd() *cobra.Command {
 	c.Flags().StringVar(&cfgPath, "config", "", "the config file (hitreflect.yaml)")
 	c.Flags().StringVar(&file, "file", "", "only this file (its path, or its name)")
 	c.Flags().StringVar(&outPath, "out", "", "write a CSV file for Excel (with a byte-order mark) instead of printing")
+	addWait(c, &wait)
 	return c
 }
