@@ -109,13 +109,7 @@ func (e *env) demoMetrics(s *pipeline.Setup, w *warehouse.Warehouse, out string)
 		if err != nil {
 			return fmt.Errorf("metrics %s: %w", f.Name, err)
 		}
-		file, err := os.OpenFile(filepath.Join(dir, f.Name+".csv"), os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-		if err != nil {
-			return err
-		}
-		err = metrics.WriteCSVFile(file, t)
-		file.Close()
-		if err != nil {
+		if err := metrics.SaveCSV(filepath.Join(dir, f.Name+".csv"), t); err != nil {
 			return err
 		}
 		if f.Name == "engagement" {

@@ -116,16 +116,8 @@ func (e *env) writeMetricFiles(dir string, tables []*metrics.Table) error {
 	}
 	for _, t := range tables {
 		path := filepath.Join(dir, t.Family+".csv")
-		f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-		if err != nil {
+		if err := metrics.SaveCSV(path, t); err != nil {
 			return err
-		}
-		err = metrics.WriteCSVFile(f, t)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("write %s: %w", path, err)
 		}
 		fmt.Fprintf(e.stdout, "%s: %d rows\n", path, len(t.Rows))
 	}

@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"text/tabwriter"
 	"time"
@@ -128,34 +127,25 @@ func (e *env) rejectsCmd() *cobra.Command {
 			defer rows.Close()
 			// Values come from the vendors' files: neutralised, so none runs
 			// as a formula when the CSV is opened in a spreadsheet.
-			out := excelsafe.NewCSV(e.stdout)
-			var outFile *os.File
-			if outPath != "" {
-				if outFile, err = os.OpenFile(outPath, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600); err != nil {
-					return fmt.Errorf("rejects file: %w", err)
+			write := func(out *excelsafe.CSV) error {
+				_ = out.Write([]string{"source", "file", "line", "record", "column", "field", "value", "reason"})
+				for rows.Next() {
+					var src, path, col, field, value, reason string
+					var line, record sql.NullInt64
+					if err := rows.Scan(&src, &path, &line, &record, &col, &field, &value, &reason); err != nil {
+						return err
+					}
+					_ = out.Write([]string{src, path, fmt.Sprint(line.Int64), fmt.Sprint(record.Int64), col, field, value, reason})
 				}
-				defer outFile.Close()
-				out = excelsafe.NewFileCSV(outFile)
-			}
-			_ = out.Write([]string{"source", "file", "line", "record", "column", "field", "value", "reason"})
-			for rows.Next() {
-				var src, path, col, field, value, reason string
-				var line, record sql.NullInt64
-				if err := rows.Scan(&src, &path, &line, &record, &col, &field, &value, &reason); err != nil {
+				if err := rows.Err(); err != nil {
 					return err
 				}
-				_ = out.Write([]string{src, path, fmt.Sprint(line.Int64), fmt.Sprint(record.Int64), col, field, value, reason})
+				return out.Flush()
 			}
-			if err := out.Flush(); err != nil {
-				return err
+			if outPath != "" {
+				return excelsafe.WriteFile(outPath, write)
 			}
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			if outFile != nil {
-				return outFile.Close()
-			}
-			return nil
+			return write(excelsafe.NewCSV(e.stdout))
 		},
 	}
 	c.Flags().StringVar(&cfgPath, "config", "", "the config file (hitreflect.yaml)")

@@ -227,24 +227,11 @@ func runMetrics(ctx context.Context, r *metrics.Runner, setupErr error, dir stri
 		if err != nil {
 			return fail(fmt.Errorf("%s: %w", f.Name, err))
 		}
-		if err := writeTableCSV(filepath.Join(dir, f.Name+".csv"), t); err != nil {
+		if err := metrics.SaveCSV(filepath.Join(dir, f.Name+".csv"), t); err != nil {
 			return fail(err)
 		}
 	}
 	return StageSummary{Done: true, Output: dir}
-}
-
-// writeTableCSV writes one metric table for a spreadsheet.
-func writeTableCSV(path string, t *metrics.Table) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	if err := metrics.WriteCSVFile(f, t); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // logStage logs what a stage did; a failed stage at ERROR, so a log

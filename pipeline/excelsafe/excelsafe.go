@@ -12,7 +12,10 @@ package excelsafe
 
 import (
 	"encoding/csv"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 )
 
@@ -81,3 +84,34 @@ func (c *CSV) Error() error { return c.w.Error() }
 type errWriter struct{ err error }
 
 func (e errWriter) Write([]byte) (int, error) { return 0, e.err }
+
+// WriteFile writes a CSV file for a spreadsheet at path (owner-only): write
+// fills it through a CSV that starts with the byte-order mark. The file is
+// written beside path and renamed into place when complete, so a failure
+// half-way leaves the old file, or none, never half a file.
+func WriteFile(path string, write func(*CSV) error) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".partial-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	c := NewFileCSV(f)
+	if err := write(c); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

@@ -3,6 +3,9 @@ package excelsafe
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -60,5 +63,36 @@ func TestCSV(t *testing.T) {
 	}
 	if recs[1][0] != "'=1+1" || recs[1][1] != "-30" {
 		t.Errorf("row = %q, want the formula neutralised and the number kept", recs[1])
+	}
+}
+
+// A file lands whole or not at all: a failure half-way keeps the old file
+// and leaves nothing beside it.
+func TestWriteFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "t.csv")
+	if err := WriteFile(path, func(c *CSV) error { return c.Write([]string{"=1+1", "-3"}) }); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || string(b) != BOM+"'=1+1,-3\n" {
+		t.Fatalf("file %q (%v), want the mark and the neutralised row", b, err)
+	}
+	if info, _ := os.Stat(path); info.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", info.Mode().Perm())
+	}
+	failed := errors.New("the query failed half-way")
+	err = WriteFile(path, func(c *CSV) error {
+		_ = c.Write([]string{"a new row"})
+		return failed
+	})
+	if !errors.Is(err, failed) || !strings.Contains(err.Error(), path) {
+		t.Errorf("error %v, want the write's, naming the file", err)
+	}
+	if after, _ := os.ReadFile(path); string(after) != string(b) {
+		t.Errorf("a failed write changed the file: %q", after)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("left beside it: %v", entries)
 	}
 }

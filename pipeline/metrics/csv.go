@@ -20,6 +20,12 @@ func WriteCSV(w io.Writer, t *Table) error { return writeCSV(excelsafe.NewCSV(w)
 // WriteCSV, starting with the byte-order mark Excel needs to read UTF-8.
 func WriteCSVFile(w io.Writer, t *Table) error { return writeCSV(excelsafe.NewFileCSV(w), t) }
 
+// SaveCSV writes one table to a CSV file for a spreadsheet at path, as
+// WriteCSVFile does, whole or not at all (excelsafe.WriteFile).
+func SaveCSV(path string, t *Table) error {
+	return excelsafe.WriteFile(path, func(c *excelsafe.CSV) error { return writeCSV(c, t) })
+}
+
 func writeCSV(out *excelsafe.CSV, t *Table) error {
 	_ = out.Write(append(append([]string{"family", "period"}, t.Columns...), "n", "withheld"))
 	for _, row := range t.Rows {
