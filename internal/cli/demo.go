@@ -69,7 +69,7 @@ The same seed always gives the same district.`,
 			cfg := rel(sum.ConfigPath)
 			fmt.Fprintf(e.stdout, "\nNext: look around with\n  hitreflect status --config %s\n  hitreflect rejects --config %s\n"+
 				"  hitreflect metrics --config %s --by school,provider\n  hitreflect metrics --config %s --family impact\n"+
-				"and open %s in a browser, or its packet.pdf.\n", cfg, cfg, cfg, cfg, rel(filepath.Join(s.Config.OutputDir(), "year", "district", "index.html")))
+				"and open %s in a browser, or its slides.pdf, packet.pdf or tables.xlsx.\n", cfg, cfg, cfg, cfg, rel(filepath.Join(s.Config.OutputDir(), "year", "district", "index.html")))
 			return nil
 		},
 	}

@@ -10,13 +10,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/hitreflect/hitreflect/pipeline/excelsafe"
 )
 
 // A provider whose id and name and a school whose name look like formulas
 // (CSV injection, OWASP): after a whole run, no cell of any CSV under the
 // output folder would run as a formula in a spreadsheet, and every CSV file
-// starts with the byte-order mark Excel needs to read UTF-8.
+// starts with the byte-order mark Excel needs to read UTF-8; no cell of a
+// packet's workbook is a formula or would run as one.
 func TestEveryCSVIsExcelSafe(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "d")
 	if code, out, errOut := run(t, "demo", "--out", dir, "--students", "300", "--seed", "4"); code != ExitOK {
@@ -30,6 +33,8 @@ func TestEveryCSVIsExcelSafe(t *testing.T) {
 	text := string(b)
 	for old, formula := range map[string]string{
 		"name: TutorCorps": `name: '=HYPERLINK("http://example.com","TutorCorps")'`,
+		// the district's name starts every workbook's About sheet
+		"district: Riverside Unified (synthetic)": `district: "@SUM(1+1)*cmd|' /C calc'!A0"`,
 	} {
 		if !strings.Contains(text, old) {
 			t.Fatalf("the demo config has no %q", old)
@@ -109,6 +114,54 @@ func TestEveryCSVIsExcelSafe(t *testing.T) {
 		t.Errorf("no CSV shows a planted formula (neutralised): the test would not see one")
 	}
 	t.Logf("%d CSV files, %d cells, %d neutralised", files, cells, neutralised)
+
+	// The same in every workbook: no cell is a formula, and no text cell
+	// would become one when typed back or exported to CSV.
+	var books, bookCells int
+	sawName := false
+	err = filepath.WalkDir(filepath.Join(dir, "out"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".xlsx") {
+			return err
+		}
+		books++
+		f, err := excelize.OpenFile(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		for _, sheet := range f.GetSheetList() {
+			rows, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
+			if err != nil {
+				return err
+			}
+			for i, row := range rows {
+				for j, c := range row {
+					bookCells++
+					ref, _ := excelize.CoordinatesToCellName(j+1, i+1)
+					if formula, _ := f.GetCellFormula(sheet, ref); formula != "" {
+						t.Errorf("%s %s!%s holds the formula %q", path, sheet, ref, formula)
+					}
+					if runsAsFormula(c) {
+						t.Errorf("%s %s!%s: %q would run as a formula", path, sheet, ref, c)
+					}
+					if strings.HasPrefix(c, "'@SUM(1+1)") {
+						sawName = true
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if books < 3 || bookCells == 0 {
+		t.Fatalf("only %d workbooks, %d cells under the output folder", books, bookCells)
+	}
+	if !sawName {
+		t.Errorf("no workbook shows a planted name (neutralised): the test would not see one")
+	}
+	t.Logf("%d workbooks, %d cells", books, bookCells)
 	// Standard output stays plain UTF-8 (for programs), still neutralised.
 	code, out, _ := run(t, "rejects", "--config", cfg)
 	if code != ExitOK || strings.HasPrefix(out, excelsafe.BOM) || !strings.Contains(out, `'=HYPERLINK(`) {

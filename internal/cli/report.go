@@ -28,11 +28,13 @@ func (e *env) reportCmd() *cobra.Command {
 	var png bool
 	c := &cobra.Command{
 		Use:   "report --config FILE [--period NAME] [--audience district|school:ID|provider:ID|all]",
-		Short: "Write the reflection packet: charts, packet.pdf, index.html and tables",
+		Short: "Write the reflection packet: charts, slides.pdf, packet.pdf, index.html and tables",
 		Long: `Writes, for each audience, to <output>/<period>/<audience>/: the charts as SVG
-(and, with --png, as 1920x1080 PNG), packet.pdf (a cover page, then one chart per page with
-its reading, n, notes and room for the three reflection prompts), a
-self-contained index.html with the tables beneath the charts, and
+(and, with --png, as 1920x1080 PNG), slides.pdf to project (16:9: a slide
+per chart, then one with the three reflection prompts), packet.pdf to hand
+out (a cover page, then one chart per page with its reading, n, notes and
+room for the three reflection prompts), a self-contained index.html with
+the tables beneath the charts, tables.xlsx (a sheet per table) and
 tables/*.csv. A school's packet shows that school's figures, a provider's
 that provider's figures and the district's totals; the district's packet
 everything. all writes the district's, every school's and every provider's.`,

@@ -193,7 +193,7 @@ func (c *Chart) Draw(dc draw.Canvas) {
 
 	title := textStyle(titleSize, true)
 	top := area.Max.Y
-	for _, line := range wrap(title, c.Title, area.Max.X-area.Min.X, 2) {
+	for _, line := range wrap(title, c.Title, area.Max.X-area.Min.X, 0) { // a headline wraps, never cut
 		top -= title.Height(line)
 		area.FillText(title, vg.Point{X: area.Min.X, Y: top}, line)
 	}
@@ -328,7 +328,7 @@ func wrap(sty textStyleT, s string, width vg.Length, max int) []string {
 	if cur != "" {
 		lines = append(lines, cur)
 	}
-	if len(lines) > max {
+	if max > 0 && len(lines) > max {
 		last := lines[max-1] + " …"
 		for sty.Width(last) > width && strings.Contains(lines[max-1], " ") {
 			lines[max-1] = lines[max-1][:strings.LastIndex(lines[max-1], " ")]

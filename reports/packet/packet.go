@@ -1,8 +1,10 @@
 // Package packet writes the reflection meeting's packet for each audience:
-// the charts as PNG and SVG, packet.pdf (a cover page, then one chart per
-// page with its reading, n, notes and room for the three reflection
-// prompts), a self-contained index.html with the tables beneath the
-// charts, and the tables as CSV.
+// the charts as PNG and SVG, slides.pdf to project (16:9, a slide per
+// chart, then one with the three reflection prompts), packet.pdf to hand
+// out (a cover page, then one chart per page with its reading, n, notes and
+// room to write the prompts' answers), a self-contained index.html with the
+// tables beneath the charts, and the tables as CSV and as one workbook,
+// tables.xlsx.
 //
 // The metrics are computed once for every audience; each audience then
 // sees only what it should: a school packet that school's own figures, a
@@ -416,6 +418,20 @@ func renderOne(ts *Tables, a Audience, opt Options) (*Packet, error) {
 		return nil, fmt.Errorf("%s packet: %w", a, err)
 	}
 	if err := write("packet.pdf", pdf); err != nil {
+		return nil, err
+	}
+	slides, err := writeSlides(cov, ds)
+	if err != nil {
+		return nil, fmt.Errorf("%s packet: %w", a, err)
+	}
+	if err := write("slides.pdf", slides); err != nil {
+		return nil, err
+	}
+	book, err := writeWorkbook(cov, ds)
+	if err != nil {
+		return nil, fmt.Errorf("%s packet: %w", a, err)
+	}
+	if err := write("tables.xlsx", book); err != nil {
 		return nil, err
 	}
 	if err := write("index.html", writeHTML(cov, ds)); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"image/png"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -102,7 +103,7 @@ func TestPacket(t *testing.T) {
 				}
 			}
 			rel := "year/" + p.Audience.Folder() + "/"
-			want2 := []string{rel + "packet.pdf", rel + "index.html"}
+			want2 := []string{rel + "packet.pdf", rel + "slides.pdf", rel + "tables.xlsx", rel + "index.html"}
 			for _, c := range p.Charts {
 				want2 = append(want2, rel+"charts/"+c+".svg", rel+"tables/"+c+".csv")
 			}
@@ -146,6 +147,8 @@ func TestPacket(t *testing.T) {
 					texts[f.Path] = string(b)
 				case ".pdf":
 					texts[f.Path] = pdfText(t, pdftotext, path)
+				case ".xlsx":
+					texts[f.Path] = workbookText(t, path)
 				}
 			}
 			for _, other := range cfg.Providers {
@@ -215,6 +218,58 @@ func TestPacket(t *testing.T) {
 					t.Errorf("%s: packet.pdf text lacks %q", p.Audience, w)
 				}
 			}
+		}
+	})
+
+	t.Run("slides.pdf: 16:9, a chart and its prompts per slide, headlines whole", func(t *testing.T) {
+		pdftotext := tool(t, "pdftotext", "poppler-utils")
+		pdfinfo := tool(t, "pdfinfo", "poppler-utils")
+		for _, p := range res.Packets {
+			path := filepath.Join(p.Dir, "slides.pdf")
+			info, err := exec.Command(pdfinfo, path).CombinedOutput()
+			if err != nil {
+				t.Fatalf("pdfinfo %s: %v\n%s", path, err, info)
+			}
+			pages := regexp.MustCompile(`(?m)^Pages:\s+(\d+)`).FindSubmatch(info)
+			size := regexp.MustCompile(`(?m)^Page size:\s+([\d.]+) x ([\d.]+) pts`).FindSubmatch(info)
+			if pages == nil || size == nil {
+				t.Fatalf("pdfinfo %s: no page count or size:\n%s", path, info)
+			}
+			if n, _ := strconv.Atoi(string(pages[1])); n != 2+2*len(p.Charts) {
+				t.Errorf("%s: %d slides, want a title, a contents and 2 x %d charts", p.Audience, n, len(p.Charts))
+			}
+			w, _ := strconv.ParseFloat(string(size[1]), 64)
+			h, _ := strconv.ParseFloat(string(size[2]), 64)
+			if w <= h || math.Abs(w/h-16.0/9) > 0.001 {
+				t.Errorf("%s: slides are %gx%g pt, want 16:9 landscape", p.Audience, w, h)
+			}
+			// Slide by slide: each chart's slide holds its whole title and
+			// reading, the next slide the three prompts.
+			titles := drawnTitles(t, p)
+			for i, title := range titles {
+				chart := squash(pdfPage(t, pdftotext, path, 3+2*i))
+				prompt := squash(pdfPage(t, pdftotext, path, 4+2*i))
+				if !strings.Contains(chart, squash(title)) {
+					t.Errorf("%s: slide %d lacks the whole title %q:\n%s", p.Audience, 3+2*i, title, chart)
+				}
+				if !strings.Contains(prompt, squash(title)) {
+					t.Errorf("%s: prompt slide %d lacks the title %q", p.Audience, 4+2*i, title)
+				}
+				for _, q := range []string{"What do we notice?", "What do we wonder?", "What will we do next, who, by when?"} {
+					if !strings.Contains(prompt, q) {
+						t.Errorf("%s: prompt slide %d lacks %q:\n%s", p.Audience, 4+2*i, q, prompt)
+					}
+				}
+				if strings.Contains(chart+prompt, "…") {
+					t.Errorf("%s: slides %d-%d cut text short with an ellipsis", p.Audience, 3+2*i, 4+2*i)
+				}
+			}
+		}
+	})
+
+	t.Run("tables.xlsx: a sheet per table, typed and formatted", func(t *testing.T) {
+		for _, p := range res.Packets {
+			checkWorkbook(t, p)
 		}
 	})
 
@@ -373,6 +428,15 @@ func pdfText(t *testing.T, pdftotext, path string) string {
 	b, err := exec.Command(pdftotext, "-enc", "UTF-8", path, "-").Output()
 	if err != nil {
 		t.Fatalf("pdftotext %s: %v", path, err)
+	}
+	return string(b)
+}
+
+// pdfPage is the text of one page (from 1).
+func pdfPage(t *testing.T, pdftotext, path string, n int) string {
+	b, err := exec.Command(pdftotext, "-enc", "UTF-8", "-f", strconv.Itoa(n), "-l", strconv.Itoa(n), path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext page %d of %s: %v", n, path, err)
 	}
 	return string(b)
 }

@@ -74,23 +74,40 @@ func sty(size vg.Length, bold bool, clr color.Color) text.Style {
 	return text.Style{Color: clr, Font: f, XAlign: draw.XLeft, YAlign: draw.YBottom, Handler: plot.DefaultTextHandler}
 }
 
-// page draws lines of text top down.
+// page draws lines of text top down, between margins.
 type page struct {
-	dc  draw.Canvas
-	top vg.Length
+	dc   draw.Canvas
+	top  vg.Length
+	w, m vg.Length // the page's width and its margins
 }
 
-func (p *page) width() vg.Length { return pageW - 2*margin }
+func newPage(dc draw.Canvas, w, h, m vg.Length) *page { return &page{dc: dc, top: h - m, w: w, m: m} }
+
+func (p *page) width() vg.Length { return p.w - 2*p.m }
 
 // text writes s wrapped to the page's width, at most max lines (0: any).
 func (p *page) text(st text.Style, s string, max int, after vg.Length) {
-	for _, line := range wrapText(st, s, p.width(), max) {
+	p.textAt(st, s, p.m, p.width(), max, after)
+}
+
+// textAt writes s wrapped to width from x.
+func (p *page) textAt(st text.Style, s string, x, width vg.Length, max int, after vg.Length) {
+	for _, line := range wrapText(st, s, width, max) {
 		h := st.Height(line)
 		p.top -= h
-		p.dc.FillText(st, vg.Point{X: margin, Y: p.top}, line)
+		p.dc.FillText(st, vg.Point{X: x, Y: p.top}, line)
 		p.top -= h * 0.25
 	}
 	p.top -= after
+}
+
+// textHeight is how much height text would take.
+func textHeight(st text.Style, s string, width vg.Length, max int, after vg.Length) vg.Length {
+	var h vg.Length
+	for _, line := range wrapText(st, s, width, max) {
+		h += st.Height(line) * 1.25
+	}
+	return h + after
 }
 
 // wrapText breaks s into lines no wider than width; past max lines the
@@ -151,11 +168,11 @@ func writePDF(cov cover, ds []drawn) ([]byte, error) {
 	raw := vgpdf.New(pageW, pageH)
 	raw.EmbedFonts(true)
 	cv := pdfCanvas{Canvas: raw, toCP1252: cp1252()}
-	p := &page{dc: draw.New(cv), top: pageH - margin}
+	p := newPage(draw.New(cv), pageW, pageH, margin)
 	drawCover(p, cov, ds)
 	for _, d := range ds {
 		raw.NextPage()
-		p = &page{dc: draw.New(cv), top: pageH - margin}
+		p = newPage(draw.New(cv), pageW, pageH, margin)
 		drawChartPage(p, d.chart)
 	}
 	var buf bytes.Buffer
@@ -198,7 +215,7 @@ func drawCover(p *page, cov cover, ds []drawn) {
 var prompts = []string{"What do we notice?", "What do we wonder?", "What will we do next, who, by when?"}
 
 func drawChartPage(p *page, c *charts.Chart) {
-	p.text(sty(36, true, black), c.Title, 2, 10)
+	p.text(sty(36, true, black), c.Title, 0, 10) // a headline wraps, never cut
 	p.text(sty(26, false, black), c.Reading, 3, 16)
 	h := p.width() * 9 / 16
 	fig := draw.Canvas{Canvas: p.dc.Canvas, Rectangle: vg.Rectangle{
