@@ -64,6 +64,14 @@ func AcquireLock(ctx context.Context, path string, wait time.Duration, waiting f
 	return &Lock{f: f}, nil
 }
 
+// LockHolder says who holds the lock of the warehouse at path, as the
+// holder wrote it ("process 123 since 2026-03-16 09:00:00"); empty when
+// no one says.
+func LockHolder(path string) string {
+	b, _ := os.ReadFile(path + ".lock")
+	return string(b)
+}
+
 // Release gives the lock up.
 func (l *Lock) Release() error {
 	if l == nil || l.f == nil {

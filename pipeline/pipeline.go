@@ -164,6 +164,20 @@ func (s *Setup) Ingest(ctx context.Context, w *warehouse.Warehouse, opt IngestOp
 		return nil, fmt.Errorf("create staging folder: %w", err)
 	}
 	defer os.RemoveAll(tempDir)
+	// While this ingest holds the warehouse, status reads what it publishes
+	// as files start and commit: at most once a second (a night of a
+	// thousand small files need not pay a query each), and once at the end.
+	// Publishing is a courtesy to readers: a failure never fails a load.
+	var published time.Time
+	publish := func(loading string, now bool) {
+		if opt.DryRun || !now && time.Since(published) < time.Second {
+			return
+		}
+		published = time.Now()
+		_ = publishStatus(context.WithoutCancel(ctx), conn, s.Config.WarehousePath(), loading)
+	}
+	publish("", true)
+	defer publish("", true)
 
 	var results []SourceResult
 	for _, src := range loadOrder(s.Config.Sources) {
@@ -206,6 +220,7 @@ func (s *Setup) Ingest(ctx context.Context, w *warehouse.Warehouse, opt IngestOp
 			if opt.OnFile != nil {
 				opt.OnFile(src.Name, p, nil)
 			}
+			publish(p, false)
 			onStage := func(step string) {
 				if opt.OnStage != nil {
 					opt.OnStage(src.Name, p, step)
@@ -237,11 +252,13 @@ func (s *Setup) Ingest(ctx context.Context, w *warehouse.Warehouse, opt IngestOp
 					res.Err = errors.Join(res.Err, fmt.Errorf("archive %s: %w", filepath.Base(p), err))
 				}
 			}
+			publish("", false)
 			if opt.OnFile != nil {
 				opt.OnFile(src.Name, p, r)
 			}
 		}
 		results = append(results, res)
+		publish("", true) // before the next source's fetch, which may take a while
 	}
 	return results, nil
 }

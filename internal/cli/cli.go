@@ -39,6 +39,7 @@ type exitError struct {
 }
 
 func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
 
 func usageErr(format string, args ...any) error {
 	return &exitError{ExitUsage, fmt.Errorf(format, args...)}
@@ -149,7 +150,8 @@ func (e *env) open(cfgPath string, wait time.Duration) (*pipeline.Setup, *wareho
 		fmt.Fprintf(e.stderr, "Waiting for another hitreflect process to finish with the warehouse (%s) …\n", holder)
 	})
 	if errors.Is(err, pipeline.ErrLocked) {
-		return nil, nil, &exitError{ExitFailed, fmt.Errorf("%w; or add --wait 30m to wait for it", err)}
+		// the setup still serves a reader that can answer without the warehouse
+		return s, nil, &exitError{ExitFailed, fmt.Errorf("%w; or add --wait 30m to wait for it", err)}
 	}
 	if err != nil {
 		return nil, nil, err

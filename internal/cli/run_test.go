@@ -2,16 +2,159 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/hitreflect/hitreflect/pipeline"
 	"github.com/hitreflect/hitreflect/pipeline/warehouse"
 )
+
+// status answers while an ingest runs, from what the ingest has committed
+// so far; the other readers say plainly who holds the warehouse (never
+// DuckDB's own lock error), and with --wait wait their turn and answer.
+// The ingest's last source is an HTTPS export that this test's server holds
+// back until the readers have answered.
+func TestStatusDuringIngest(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "d")
+	if code, out, errOut := run(t, "demo", "--out", dir, "--students", "200"); code != ExitOK {
+		t.Fatalf("demo: %d\n%s%s", code, out, errOut)
+	}
+	// A fresh warehouse, so the ingest loads every file again.
+	wh := filepath.Join(dir, "data", "hitreflect.duckdb")
+	for _, p := range []string{wh, wh + ".wal", pipeline.StatusSnapshotPath(wh)} {
+		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
+	asked, release := make(chan struct{}, 1), make(chan struct{})
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case asked <- struct{}{}:
+		default:
+		}
+		<-release
+		http.NotFound(w, r)
+	}))
+	defer srv.Close()
+	var released sync.Once
+	unblock := func() { released.Do(func() { close(release) }) }
+	defer unblock()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "hitreflect.yaml")
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	late := fmt.Sprintf("  - name: late-sessions\n    kind: sessions\n    provider: brightpath\n    profile: brightpath\n"+
+		"    connector: {type: https, url: %q, ca_file: %q}\n", srv.URL+"/late.csv", ca)
+	// the new source goes last in the list, before the next top-level key
+	text := string(b)
+	i := strings.Index(text, "\nsources:\n")
+	next := regexp.MustCompile(`(?m)^[a-z_]+:`).FindStringIndex(text[i+len("\nsources:\n"):])
+	if i < 0 || next == nil {
+		t.Fatal("the demo config has no sources list followed by another key")
+	}
+	at := i + len("\nsources:\n") + next[0]
+	text = text[:at] + late + text[at:]
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	ingest := cliProcess(t, "ingest", "--config", cfg)
+	var ingestOut strings.Builder
+	ingest.Stdout, ingest.Stderr = &ingestOut, &ingestOut
+	if err := ingest.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- ingest.Wait() }()
+	select {
+	case <-asked:
+	case err := <-done:
+		t.Fatalf("ingest ended (%v) before fetching the late source:\n%s", err, ingestOut.String())
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the ingest never fetched the late source")
+	}
+
+	code, out, errOut := run(t, "status", "--config", cfg, "--json", "--limit", "1000")
+	if code != ExitOK || !strings.Contains(errOut, "Another hitreflect process holds the warehouse (process") {
+		t.Fatalf("status during the ingest: exit %d\n%s%s", code, out, errOut)
+	}
+	var during []FileStatus
+	if err := json.Unmarshal([]byte(out), &during); err != nil || len(during) == 0 {
+		t.Fatalf("status --json during the ingest: %v, %d files\n%s", err, len(during), out)
+	}
+	code, table, errOut := run(t, "status", "--config", cfg)
+	if code != ExitOK || !strings.Contains(table, "loaded") {
+		t.Errorf("status during the ingest: exit %d\n%s%s", code, table, errOut)
+	}
+
+	// The other readers say plainly who holds the warehouse and how to
+	// wait; DuckDB's own lock error never reaches the user.
+	for _, args := range [][]string{
+		{"rejects", "--config", cfg},
+		{"metrics", "--config", cfg, "--family", "quality"},
+		{"report", "--config", cfg, "--audience", "district"},
+	} {
+		code, out, errOut := run(t, args...)
+		if code != ExitFailed || !strings.Contains(errOut, "another hitreflect process is working on this warehouse (process") ||
+			!strings.Contains(errOut, "--wait") || strings.Contains(errOut+out, "Could not set lock") {
+			t.Errorf("%s during the ingest: exit %d\n%s%s", args[0], code, out, errOut)
+		}
+	}
+	// With --wait, a reader waits for the ingest and then answers.
+	type result struct {
+		code        int
+		out, errOut string
+	}
+	waited := make(chan result, 1)
+	go func() {
+		code, out, errOut := run(t, "rejects", "--config", cfg, "--wait", "2m")
+		waited <- result{code, out, errOut}
+	}()
+	time.Sleep(500 * time.Millisecond)
+	unblock()
+	if r := <-waited; r.code != ExitOK || !strings.Contains(r.errOut, "Waiting for another hitreflect process") || !strings.HasPrefix(r.out, "source,file,line") {
+		t.Errorf("rejects --wait during the ingest: exit %d\n%s%s", r.code, r.out, r.errOut)
+	}
+	if err := <-done; err == nil {
+		t.Errorf("ingest with a source that answers 404: exit 0, want a failure\n%s", ingestOut.String())
+	}
+	code, out, errOut = run(t, "status", "--config", cfg, "--json", "--limit", "1000")
+	if code != ExitOK {
+		t.Fatalf("status after the ingest: exit %d\n%s", code, errOut)
+	}
+	var after []FileStatus
+	if err := json.Unmarshal([]byte(out), &after); err != nil {
+		t.Fatal(err)
+	}
+	// every file status named during the ingest is in the warehouse as it said
+	byID := map[int64]FileStatus{}
+	for _, f := range after {
+		byID[f.FileID] = f
+	}
+	for _, f := range during {
+		g, ok := byID[f.FileID]
+		if !ok || g.Path != f.Path || g.Status != f.Status || g.Loaded != f.Loaded || g.Rejected != f.Rejected {
+			t.Errorf("during the ingest status said %+v; after it the warehouse has %+v", f, g)
+		}
+	}
+	t.Logf("status during the ingest: %d files committed; after: %d", len(during), len(after))
+}
 
 // cliProcess starts this test binary as hitreflect in its own process.
 func cliProcess(t *testing.T, args ...string) *exec.Cmd {
@@ -136,37 +279,3 @@ func holdLockForTest(args []string) int {
 	return ExitOK
 }
 
-// While a load holds the warehouse, the commands that read it say plainly
-// who holds it (never DuckDB's own lock error), and with --wait they wait
-// their turn and answer.
-func TestReadersWhileTheWarehouseIsBusy(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "d")
-	if code, out, errOut := run(t, "demo", "--out", dir, "--students", "200"); code != ExitOK {
-		t.Fatalf("demo: %d\n%s%s", code, out, errOut)
-	}
-	cfg := filepath.Join(dir, "hitreflect.yaml")
-	marker := filepath.Join(t.TempDir(), "locked")
-	holder := cliProcess(t, "hold-lock-for-test", filepath.Join(dir, "data", "hitreflect.duckdb"), "2s", marker)
-	holder.Env = append(holder.Env, "HITREFLECT_TEST_HOLD_LOCK=1")
-	if err := holder.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Wait()
-	waitFor(t, func() bool { _, err := os.Stat(marker); return err == nil })
-	for _, args := range [][]string{
-		{"status", "--config", cfg},
-		{"rejects", "--config", cfg},
-		{"metrics", "--config", cfg, "--family", "quality"},
-		{"report", "--config", cfg, "--audience", "district"},
-	} {
-		code, out, errOut := run(t, args...)
-		if code != ExitFailed || !strings.Contains(errOut, "another hitreflect process is working on this warehouse (process") ||
-			!strings.Contains(errOut, "--wait") || strings.Contains(errOut+out, "Could not set lock") {
-			t.Errorf("%s while the warehouse is held: exit %d\n%s%s", args[0], code, out, errOut)
-		}
-	}
-	code, out, errOut := run(t, "status", "--config", cfg, "--wait", "30s")
-	if code != ExitOK || !strings.Contains(errOut, "Waiting for another hitreflect process") || !strings.Contains(out, "loaded") {
-		t.Errorf("status --wait: exit %d\n%s%s", code, out, errOut)
-	}
-}

@@ -3,6 +3,7 @@ package cli
 import (
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"text/tabwriter"
@@ -10,26 +11,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hitreflect/hitreflect/pipeline"
 	"github.com/hitreflect/hitreflect/pipeline/excelsafe"
 )
 
 // FileStatus is one row of 'hitreflect status --json'; the field names are stable.
-type FileStatus struct {
-	FileID     int64     `json:"file_id"`
-	Source     string    `json:"source"`
-	Path       string    `json:"path"`
-	Status     string    `json:"status"`
-	Message    string    `json:"message,omitempty"`
-	Notes      []string  `json:"notes,omitempty"`
-	Read       int64     `json:"rows_read"`
-	Loaded     int64     `json:"rows_loaded"`
-	Rejected   int64     `json:"rows_rejected"`
-	Duplicate  int64     `json:"rows_duplicate"`
-	Skipped    int64     `json:"rows_skipped"`
-	Removed    int64     `json:"rows_removed"`
-	StartedAt  time.Time `json:"started_at"`
-	FinishedAt time.Time `json:"finished_at"`
-}
+type FileStatus = pipeline.FileStatus
 
 func (e *env) statusCmd() *cobra.Command {
 	var cfgPath string
@@ -39,32 +26,14 @@ func (e *env) statusCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "status --config FILE [--json]",
 		Short: "Recent files with their row counts and state",
+		Long: `Lists the newest files with their row counts and state.
+
+While an ingest or run holds the warehouse, status answers from the snapshot
+the ingest publishes beside the warehouse as files commit (at most a second
+old), and says so on standard error; --wait waits for the warehouse instead.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, w, err := e.open(cfgPath, wait)
+			list, err := e.recentFiles(cfgPath, wait, limit)
 			if err != nil {
-				return err
-			}
-			defer w.Close()
-			rows, err := w.DB.QueryContext(e.ctx, `SELECT file_id, source, path, status, coalesce(message, ''),
-				rows_read, rows_loaded, rows_rejected, rows_duplicate, rows_skipped, rows_removed, started_at, coalesce(finished_at, started_at),
-				coalesce(notes, '[]')
-				FROM files ORDER BY file_id DESC LIMIT ?`, limit)
-			if err != nil {
-				return fmt.Errorf("read files: %w", err)
-			}
-			defer rows.Close()
-			var list []FileStatus
-			for rows.Next() {
-				var f FileStatus
-				var notes string
-				if err := rows.Scan(&f.FileID, &f.Source, &f.Path, &f.Status, &f.Message, &f.Read, &f.Loaded,
-					&f.Rejected, &f.Duplicate, &f.Skipped, &f.Removed, &f.StartedAt, &f.FinishedAt, &notes); err != nil {
-					return err
-				}
-				_ = json.Unmarshal([]byte(notes), &f.Notes)
-				list = append(list, f)
-			}
-			if err := rows.Err(); err != nil {
 				return err
 			}
 			if asJSON {
@@ -102,6 +71,31 @@ func (e *env) statusCmd() *cobra.Command {
 	c.Flags().IntVar(&limit, "limit", 50, "how many recent files")
 	addWait(c, &wait)
 	return c
+}
+
+// recentFiles reads the newest files from the warehouse or, while another
+// process loads into it and the user did not ask to wait, from the snapshot
+// that process publishes.
+func (e *env) recentFiles(cfgPath string, wait time.Duration, limit int) ([]FileStatus, error) {
+	s, w, err := e.open(cfgPath, wait)
+	if errors.Is(err, pipeline.ErrLocked) && wait == 0 {
+		snap, serr := pipeline.ReadStatusSnapshot(s.Config.WarehousePath())
+		if serr != nil {
+			return nil, err // no snapshot: the holder is not an ingest, or predates them
+		}
+		what := "between files"
+		if snap.Loading != "" {
+			what = "now loading " + filepath.Base(snap.Loading)
+		}
+		fmt.Fprintf(e.stderr, "Another hitreflect process holds the warehouse (%s): these are the files it had committed at %s (%s); add --wait 30m to wait for it instead.\n",
+			pipeline.LockHolder(s.Config.WarehousePath()), snap.WrittenAt.Local().Format("15:04:05"), what)
+		return snap.Files[:min(limit, len(snap.Files))], nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer w.Close()
+	return pipeline.RecentFiles(e.ctx, w.DB, limit)
 }
 
 func (e *env) rejectsCmd() *cobra.Command {
