@@ -278,4 +278,3 @@ func holdLockForTest(args []string) int {
 	l.Release()
 	return ExitOK
 }
-

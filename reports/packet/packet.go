@@ -327,6 +327,12 @@ func Render(ts *Tables, auds []Audience, opt Options) ([]*Packet, error) {
 		workers = runtime.NumCPU()
 	}
 	pdfSetup(ts.Made)
+	// Leftovers of a render that was killed go first.
+	parent := filepath.Join(opt.OutDir, opt.Period)
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return nil, err
+	}
+	removeLeftovers(parent)
 	out := make([]*Packet, len(auds))
 	errs := make([]error, len(auds))
 	var wg sync.WaitGroup
@@ -344,6 +350,51 @@ func Render(ts *Tables, auds []Audience, opt Options) ([]*Packet, error) {
 	return out, errors.Join(errs...)
 }
 
+// A packet folder in the making is <folder>.tmp-<random>; the one it
+// replaces, on its way out, <folder>.old-<random>.
+const tmpSuffix, oldSuffix = ".tmp-", ".old-"
+
+// swapIn puts the finished folder work where dir is, moving the last one
+// aside first (a folder cannot be renamed over another) and removing it.
+func swapIn(work, dir string) error {
+	var old string
+	if _, err := os.Stat(dir); err == nil {
+		f, err := os.MkdirTemp(filepath.Dir(dir), filepath.Base(dir)+oldSuffix)
+		if err != nil {
+			return err
+		}
+		os.Remove(f) // only its unique name is wanted
+		if err := os.Rename(dir, f); err != nil {
+			return fmt.Errorf("move the last packet aside (is a file in %s open?): %w", dir, err)
+		}
+		old = f
+	}
+	if err := os.Rename(work, dir); err != nil {
+		if old != "" {
+			_ = os.Rename(old, dir) // the last packet back where it was
+		}
+		return err
+	}
+	if old != "" {
+		// Left behind only if it cannot be removed; the next render tries again.
+		_ = os.RemoveAll(old)
+	}
+	return nil
+}
+
+// removeLeftovers removes what a killed render left in a period's folder:
+// packet folders in the making or on their way out.
+func removeLeftovers(parent string) {
+	entries, _ := os.ReadDir(parent)
+	for _, e := range entries {
+		n := e.Name()
+		ours := n == "district" || strings.HasPrefix(n, "district.") || strings.HasPrefix(n, "school-") || strings.HasPrefix(n, "provider-")
+		if e.IsDir() && ours && (strings.Contains(n, tmpSuffix) || strings.Contains(n, oldSuffix)) {
+			_ = os.RemoveAll(filepath.Join(parent, n))
+		}
+	}
+}
+
 // drawn is a chart ready for the packet, its PNG and SVG rendered.
 type drawn struct {
 	chart *charts.Chart
@@ -352,15 +403,21 @@ type drawn struct {
 }
 
 func renderOne(ts *Tables, a Audience, opt Options) (*Packet, error) {
-	rel := filepath.Join(opt.Period, a.Folder())
-	dir := filepath.Join(opt.OutDir, rel)
-	if err := os.RemoveAll(dir); err != nil {
+	parent := filepath.Join(opt.OutDir, opt.Period)
+	dir := filepath.Join(parent, a.Folder())
+	// The packet is written in a folder beside its place and put there
+	// whole when every file is written: someone opening the folder, or a
+	// scheduled copy picking it up, sees the last packet or this one, never
+	// half of one.
+	work, err := os.MkdirTemp(parent, a.Folder()+tmpSuffix)
+	if err != nil {
 		return nil, err
 	}
+	defer os.RemoveAll(work) // gone once renamed; a failed render leaves nothing
 	for _, d := range []string{"charts", "tables"} {
 		// Readable by the owner only, like the rest of the output folder:
 		// packets go out by hand, to the audience they are for.
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
+		if err := os.MkdirAll(filepath.Join(work, d), 0o700); err != nil {
 			return nil, err
 		}
 	}
@@ -390,7 +447,7 @@ func renderOne(ts *Tables, a Audience, opt Options) (*Packet, error) {
 		p.Charts = append(p.Charts, c.Name)
 	}
 	write := func(name string, b []byte) error {
-		return os.WriteFile(filepath.Join(dir, name), b, 0o600)
+		return os.WriteFile(filepath.Join(work, name), b, 0o600)
 	}
 	for _, d := range ds {
 		if opt.PNG {
@@ -436,6 +493,9 @@ func renderOne(ts *Tables, a Audience, opt Options) (*Packet, error) {
 	}
 	if err := write("index.html", writeHTML(cov, ds)); err != nil {
 		return nil, err
+	}
+	if err := swapIn(work, dir); err != nil {
+		return nil, fmt.Errorf("%s packet: %w", a, err)
 	}
 	err = filepath.WalkDir(dir, func(path string, de os.DirEntry, err error) error {
 		if err != nil || de.IsDir() {

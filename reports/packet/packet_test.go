@@ -273,6 +273,46 @@ func TestPacket(t *testing.T) {
 		}
 	})
 
+	t.Run("a packet replaces the last one whole", func(t *testing.T) {
+		// what a render killed half-way leaves: a folder in the making and
+		// one on its way out
+		for _, left := range []string{"district.tmp-123", "school-" + cfg.Schools[0].ID + ".old-456"} {
+			if err := os.MkdirAll(filepath.Join(out, "year", left, "charts"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mine := filepath.Join(out, "year", "keep.tmp-1") // not a packet's: left alone
+		if err := os.MkdirAll(mine, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		defer os.RemoveAll(mine)
+		aud := "provider:" + cfg.Providers[0].ID
+		stale := filepath.Join(out, "year", "provider-"+cfg.Providers[0].ID, "stale.txt")
+		if err := os.WriteFile(stale, []byte("from before"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Build(ctx, conn, cfg, Options{Audience: aud, OutDir: out, Now: fixedNow}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(stale); !os.IsNotExist(err) {
+			t.Errorf("a file of the last packet survived the new one: %v", err)
+		}
+		entries, err := os.ReadDir(filepath.Join(out, "year"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+			if strings.Contains(e.Name(), ".tmp-") && e.Name() != "keep.tmp-1" || strings.Contains(e.Name(), ".old-") {
+				t.Errorf("left in the period folder: %s", e.Name())
+			}
+		}
+		if len(names) != len(auds)+1 {
+			t.Errorf("period folder holds %v, want the %d packets and keep.tmp-1", names, len(auds))
+		}
+	})
+
 	t.Run("deterministic", func(t *testing.T) {
 		again := t.TempDir()
 		res2, err := Build(ctx, conn, cfg, Options{Audience: "provider:" + cfg.Providers[0].ID, OutDir: again, Now: fixedNow})
