@@ -7,6 +7,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// The config's timezone (America/Chicago) must load where the system has
+	// no zoneinfo of its own: Windows, or a minimal Linux image. Go uses the
+	// system's database first, this copy (~450 KB) only when it has none.
+	_ "time/tzdata"
 
 	"github.com/hitreflect/hitreflect/internal/cli"
 )

@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -126,14 +125,14 @@ Subsystem sftp internal-sftp
 
 	cmd := exec.Command(sshdPath, "-D", "-e", "-f", cfg)
 	cmd.Stdout, cmd.Stderr = s.log, s.log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // its children go with it
+	ownProcessGroup(cmd) // its children go with it
 	if err := cmd.Start(); err != nil {
 		return err
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	stop := func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		killProcessGroup(cmd)
 		<-exited
 	}
 	deadline := time.Now().Add(30 * time.Second)

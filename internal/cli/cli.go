@@ -71,6 +71,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		SilenceErrors: true,
 		Version:       Version,
 	}
+	root.SetVersionTemplate(versionTemplate())
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)

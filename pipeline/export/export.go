@@ -21,6 +21,7 @@ import (
 
 	"github.com/hitreflect/hitreflect/config"
 	"github.com/hitreflect/hitreflect/pipeline/metrics"
+	"github.com/hitreflect/hitreflect/pipeline/private"
 	"github.com/hitreflect/hitreflect/queries"
 )
 
@@ -96,6 +97,11 @@ func Run(ctx context.Context, c *sql.Conn, cfg *config.Config, p *Pseudonymizer,
 			os.RemoveAll(tmp)
 		}
 	}()
+	// Owner-only before the first file lands (on Windows an access list
+	// that the files inherit; it moves with the folder into place).
+	if err := private.Dir(tmp); err != nil {
+		return nil, err
+	}
 	defer dropKeys(c)
 
 	// The metrics set-up gives student_year its dosage and scores.

@@ -16,6 +16,8 @@ import (
 	"strings"
 
 	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/hitreflect/hitreflect/pipeline/private"
 )
 
 //go:embed migrations/*.sql
@@ -48,7 +50,7 @@ func OpenWith(ctx context.Context, path string, opt Options) (*Warehouse, error)
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("create warehouse folder: %w", err)
 		}
-		if err := os.Chmod(filepath.Dir(path), 0o700); err != nil {
+		if err := private.Dir(filepath.Dir(path)); err != nil {
 			return nil, fmt.Errorf("restrict warehouse folder: %w", err)
 		}
 	}

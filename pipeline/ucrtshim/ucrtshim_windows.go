@@ -1,0 +1,3 @@
+package ucrtshim
+
+import "C" // builds ucrtshim_windows.c and ucrtshim_windows.cpp
