@@ -4,11 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
+
+	"github.com/hitreflect/hitreflect/pipeline/private"
 )
 
 // FileStatus is one file the warehouse has seen, as 'hitreflect status'
@@ -71,9 +71,9 @@ type StatusSnapshot struct {
 	Files   []FileStatus `json:"files"`
 }
 
-// snapshotFiles is how many of the newest files a snapshot holds: status
+// SnapshotFiles is how many of the newest files a snapshot holds: status
 // shows 50 by default.
-const snapshotFiles = 500
+const SnapshotFiles = 500
 
 // StatusSnapshotPath is where the snapshot of the warehouse at path lives.
 func StatusSnapshotPath(warehousePath string) string { return warehousePath + ".status.json" }
@@ -96,7 +96,7 @@ func ReadStatusSnapshot(warehousePath string) (*StatusSnapshot, error) {
 // a reader never sees half of one) and readable by the owner only, like
 // the warehouse it describes.
 func publishStatus(ctx context.Context, q Querier, warehousePath, loading string) error {
-	files, err := RecentFiles(ctx, q, snapshotFiles)
+	files, err := RecentFiles(ctx, q, SnapshotFiles)
 	if err != nil {
 		return err
 	}
@@ -104,20 +104,5 @@ func publishStatus(ctx context.Context, q Querier, warehousePath, loading string
 	if err != nil {
 		return err
 	}
-	dst := StatusSnapshotPath(warehousePath)
-	tmp, err := os.CreateTemp(filepath.Dir(dst), filepath.Base(dst)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("publish status: %w", err)
-	}
-	_, werr := tmp.Write(b)
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("publish status: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), dst); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("publish status: %w", err)
-	}
-	return nil
+	return private.WriteFile(StatusSnapshotPath(warehousePath), b)
 }

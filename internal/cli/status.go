@@ -87,9 +87,16 @@ func (e *env) recentFiles(cfgPath string, wait time.Duration, limit int) ([]File
 		if snap.Loading != "" {
 			what = "now loading " + filepath.Base(snap.Loading)
 		}
-		fmt.Fprintf(e.stderr, "Another hitreflect process holds the warehouse (%s): these are the files it had committed at %s (%s); add --wait 30m to wait for it instead.\n",
-			pipeline.LockHolder(s.Config.WarehousePath()), snap.WrittenAt.Local().Format("15:04:05"), what)
-		return snap.Files[:min(limit, len(snap.Files))], nil
+		files := snap.Files[:min(limit, len(snap.Files))]
+		more := ""
+		if limit > len(files) && len(files) == pipeline.SnapshotFiles {
+			more = fmt.Sprintf("; the snapshot holds the newest %d", pipeline.SnapshotFiles)
+		}
+		// The holder may be a load, or a report or export after one: the
+		// snapshot is what the last load had committed when it was taken.
+		fmt.Fprintf(e.stderr, "Another hitreflect process holds the warehouse (%s): these are the files loads had committed at %s (%s%s); add --wait 30m to wait for it instead.\n",
+			pipeline.LockHolder(s.Config.WarehousePath()), snap.WrittenAt.Local().Format("15:04:05"), what, more)
+		return files, nil
 	}
 	if err != nil {
 		return nil, err

@@ -15,6 +15,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/hitreflect/hitreflect/pipeline"
+	"github.com/hitreflect/hitreflect/pipeline/private"
 )
 
 // Scheduler runs the job on the config's schedules until stopped.
@@ -211,10 +212,7 @@ func (sc *Scheduler) writeStatus() {
 		return
 	}
 	_ = os.MkdirAll(filepath.Dir(sc.statusPath()), 0o700)
-	tmp := sc.statusPath() + ".tmp"
-	if os.WriteFile(tmp, append(data, '\n'), 0o600) == nil {
-		_ = os.Rename(tmp, sc.statusPath())
-	}
+	_ = private.WriteFile(sc.statusPath(), append(data, '\n'))
 }
 
 // cronLogger lets cron log through slog.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgpdf"
@@ -78,7 +79,7 @@ func drawContentsSlide(p *page, cov cover, ds []drawn) {
 	gap := vg.Length(40)
 	colW := (p.width() - gap*vg.Length(cols-1)) / vg.Length(cols)
 	perCol := (len(ds) + cols - 1) / cols
-	top := p.top
+	top, lowest := p.top, p.top
 	item := sty(slideListItem, false, black)
 	if cols == 2 {
 		item = sty(26, false, black)
@@ -90,12 +91,14 @@ func drawContentsSlide(p *page, cov cover, ds []drawn) {
 		}
 		x := p.m + vg.Length(col)*(colW+gap)
 		p.textAt(item, fmt.Sprintf("%d. %s", i+1, d.chart.Title), x, colW, 0, 6)
+		lowest = min(lowest, p.top)
 	}
+	p.top = lowest // below the longer column
 	if len(cov.Skipped) > 0 {
 		p.top -= 20
 		p.text(sty(slideFoot, true, darkGrey), "Not in this packet", 0, 6)
 		for _, s := range cov.Skipped {
-			p.text(sty(20, false, darkGrey), "• "+s, 2, 2)
+			p.text(sty(20, false, darkGrey), "• "+s, 0, 2)
 		}
 	}
 }
@@ -115,7 +118,7 @@ func drawChartSlide(p *page, c *charts.Chart) {
 	for _, f := range feet {
 		footH += textHeight(foot, f, p.width(), 0, 2)
 	}
-	head, read := sty(slideHeadline, true, black), sty(slideReading, false, black)
+	var head, read text.Style
 	for _, scale := range []vg.Length{1, 0.85, 0.73} {
 		head, read = sty(slideHeadline*scale, true, black), sty(slideReading*scale, false, black)
 		text := textHeight(head, c.Title, p.width(), 0, 10) + textHeight(read, c.Reading, p.width(), 0, 14)

@@ -3,6 +3,7 @@ package packet
 import (
 	"archive/zip"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -27,48 +28,57 @@ const aboutSheet = "About"
 
 // xlsxStyles are the workbook's cell styles, made once per workbook.
 type xlsxStyles struct {
-	header, title, label, wrap    int
-	text, total                   int
-	share, shareTotal             int
-	decimal, decimalTotal         int
-	count, countTotal             int
-	date, withheld, withheldTotal int
+	header, title, label, wrap int
+	// cell styles for a group's row and, bold, for a total row
+	text, share, decimal, count, date, withheld rowStyle
+}
+
+// rowStyle is a cell style for a group's row and its bold twin for a
+// total row.
+type rowStyle [2]int
+
+func (s rowStyle) of(r metrics.Row) int {
+	if r.Total {
+		return s[1]
+	}
+	return s[0]
 }
 
 func newXLSXStyles(f *excelize.File) (xlsxStyles, error) {
 	var s xlsxStyles
 	var errs []error
-	mk := func(dst *int, st excelize.Style) {
+	mk := func(st excelize.Style) int {
 		id, err := f.NewStyle(&st)
 		errs = append(errs, err)
-		*dst = id
+		return id
 	}
-	bold := &excelize.Font{Bold: true}
-	grey := &excelize.Font{Italic: true, Color: "666666"}
-	greyBold := &excelize.Font{Italic: true, Bold: true, Color: "666666"}
+	row := func(st excelize.Style) rowStyle {
+		bold := st
+		font := excelize.Font{}
+		if st.Font != nil {
+			font = *st.Font
+		}
+		font.Bold = true
+		bold.Font = &font
+		return rowStyle{mk(st), mk(bold)}
+	}
+	grey := excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"EEEEEE"}}
 	// 0.0% and #,##0 and 0.00 are written as custom formats: Excel's built-in
 	// ids have no one-decimal percentage.
 	pct, dec, cnt, day := "0.0%", "0.00", "#,##0", "yyyy-mm-dd"
-	mk(&s.header, excelize.Style{Font: bold, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDE4EE"}},
+	s.header = mk(excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDE4EE"}},
 		Border: []excelize.Border{{Type: "bottom", Color: "000000", Style: 1}}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
-	mk(&s.title, excelize.Style{Font: &excelize.Font{Bold: true, Size: 16}})
-	mk(&s.label, excelize.Style{Font: bold, Alignment: &excelize.Alignment{Vertical: "top"}})
-	mk(&s.wrap, excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
-	mk(&s.text, excelize.Style{})
-	mk(&s.total, excelize.Style{Font: bold})
-	mk(&s.share, excelize.Style{CustomNumFmt: &pct})
-	mk(&s.shareTotal, excelize.Style{CustomNumFmt: &pct, Font: bold})
-	mk(&s.decimal, excelize.Style{CustomNumFmt: &dec})
-	mk(&s.decimalTotal, excelize.Style{CustomNumFmt: &dec, Font: bold})
-	mk(&s.count, excelize.Style{CustomNumFmt: &cnt})
-	mk(&s.countTotal, excelize.Style{CustomNumFmt: &cnt, Font: bold})
-	mk(&s.date, excelize.Style{CustomNumFmt: &day})
-	mk(&s.withheld, excelize.Style{Font: grey, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"EEEEEE"}}})
-	mk(&s.withheldTotal, excelize.Style{Font: greyBold, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"EEEEEE"}}})
-	for _, err := range errs {
-		if err != nil {
-			return s, fmt.Errorf("workbook styles: %w", err)
-		}
+	s.title = mk(excelize.Style{Font: &excelize.Font{Bold: true, Size: 16}})
+	s.label = mk(excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{Vertical: "top"}})
+	s.wrap = mk(excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	s.text = row(excelize.Style{})
+	s.share = row(excelize.Style{CustomNumFmt: &pct})
+	s.decimal = row(excelize.Style{CustomNumFmt: &dec})
+	s.count = row(excelize.Style{CustomNumFmt: &cnt})
+	s.date = row(excelize.Style{CustomNumFmt: &day})
+	s.withheld = row(excelize.Style{Font: &excelize.Font{Italic: true, Color: "666666"}, Fill: grey})
+	if err := errors.Join(errs...); err != nil {
+		return s, fmt.Errorf("workbook styles: %w", err)
 	}
 	return s, nil
 }
@@ -204,11 +214,11 @@ func writeAbout(f *excelize.File, st xlsxStyles, cov cover, ds []drawn, names []
 	}
 	lines := []error{
 		put(txt("Reflection packet tables", st.title)),
-		put(txt("District", st.label), txt(cov.District, st.text)),
-		put(txt("Audience", st.label), txt(cov.Audience, st.text)),
-		put(txt("Period", st.label), txt(cov.Period, st.text)),
-		put(txt("Made", st.label), txt(cov.Made.Format("2 January 2006"), st.text)),
-		put(txt("Data as of", st.label), txt(cov.asOf()+" (the newest file loaded)", st.text)),
+		put(txt("District", st.label), txt(cov.District, st.text[0])),
+		put(txt("Audience", st.label), txt(cov.Audience, st.text[0])),
+		put(txt("Period", st.label), txt(cov.Period, st.text[0])),
+		put(txt("Made", st.label), txt(cov.Made.Format("2 January 2006"), st.text[0])),
+		put(txt("Data as of", st.label), txt(cov.asOf()+" (the newest file loaded)", st.text[0])),
 		put(txt("Withheld cells", st.label), txt("A cell that says \"withheld\" (grey) is not shown because too few students are behind it; its row's reason column says why.", st.wrap)),
 		put(),
 		put(txt("Sheet", st.header), txt("Chart", st.header), txt("What it shows", st.header), txt("Notes", st.header)),
@@ -230,7 +240,7 @@ func writeAbout(f *excelize.File, st xlsxStyles, cov cover, ds []drawn, names []
 		if d.chart.TableNote != "" {
 			notes = append(notes, d.chart.TableNote)
 		}
-		if err := put(txt(names[i], st.text), txt(d.chart.Title, st.wrap), txt(d.chart.Reading, st.wrap), txt(strings.Join(notes, "\n"), st.wrap)); err != nil {
+		if err := put(txt(names[i], st.text[0]), txt(d.chart.Title, st.wrap), txt(d.chart.Reading, st.wrap), txt(strings.Join(notes, "\n"), st.wrap)); err != nil {
 			return err
 		}
 	}
@@ -275,12 +285,12 @@ func writeTableSheet(f *excelize.File, st xlsxStyles, sheet, tableName string, t
 			rec = append(rec, cell)
 			widths[j] = max(widths[j], cellWidth(cell.Value))
 		}
-		n := excelize.Cell{Value: r.N, StyleID: pick(r.Total, st.countTotal, st.count)}
+		n := excelize.Cell{Value: r.N, StyleID: st.count.of(r)}
 		if r.Suppressed != "" {
 			// a withheld row's n is itself a small count
-			n = excelize.Cell{Value: withheldMark, StyleID: pick(r.Total, st.withheldTotal, st.withheld)}
+			n = excelize.Cell{Value: withheldMark, StyleID: st.withheld.of(r)}
 		}
-		rec = append(rec, n, excelize.Cell{Value: r.Suppressed, StyleID: st.text})
+		rec = append(rec, n, excelize.Cell{Value: r.Suppressed, StyleID: st.text.of(r)})
 		widths[len(widths)-1] = max(widths[len(widths)-1], len(r.Suppressed))
 		rows = append(rows, rec)
 	}
@@ -318,47 +328,40 @@ func tableCell(st xlsxStyles, t *metrics.Table, col string, v any, r metrics.Row
 	if v == nil {
 		switch {
 		case dim && r.Total:
-			return excelize.Cell{Value: "all", StyleID: st.total}
+			return excelize.Cell{Value: "all", StyleID: st.text.of(r)}
 		case !dim && r.Suppressed != "":
-			return excelize.Cell{Value: withheldMark, StyleID: pick(r.Total, st.withheldTotal, st.withheld)}
+			return excelize.Cell{Value: withheldMark, StyleID: st.withheld.of(r)}
 		}
-		return excelize.Cell{StyleID: pick(r.Total, st.total, st.text)}
+		return excelize.Cell{StyleID: st.text.of(r)}
 	}
 	switch x := v.(type) {
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return excelize.Cell{StyleID: st.text}
+			return excelize.Cell{StyleID: st.text.of(r)}
 		}
 		// Ten significant digits: DuckDB's parallel sums differ in the last
 		// bits from one run to the next, and the same packet must give the
 		// same file.
 		x, _ = strconv.ParseFloat(strconv.FormatFloat(x, 'g', 10, 64), 64)
 		if isShare(col) {
-			return excelize.Cell{Value: x, StyleID: pick(r.Total, st.shareTotal, st.share)}
+			return excelize.Cell{Value: x, StyleID: st.share.of(r)}
 		}
-		return excelize.Cell{Value: x, StyleID: pick(r.Total, st.decimalTotal, st.decimal)}
+		return excelize.Cell{Value: x, StyleID: st.decimal.of(r)}
 	case int64, int32, int:
 		if dim {
 			// an id or a week number, not a quantity: no thousands separator
-			return excelize.Cell{Value: x, StyleID: pick(r.Total, st.total, st.text)}
+			return excelize.Cell{Value: x, StyleID: st.text.of(r)}
 		}
-		return excelize.Cell{Value: x, StyleID: pick(r.Total, st.countTotal, st.count)}
+		return excelize.Cell{Value: x, StyleID: st.count.of(r)}
 	case time.Time:
-		return excelize.Cell{Value: x, StyleID: st.date}
+		return excelize.Cell{Value: x, StyleID: st.date.of(r)}
 	case bool:
-		return excelize.Cell{Value: map[bool]string{true: "yes", false: "no"}[x], StyleID: pick(r.Total, st.total, st.text)}
+		return excelize.Cell{Value: map[bool]string{true: "yes", false: "no"}[x], StyleID: st.text.of(r)}
 	case string:
 		// names come from the config and the files: none may run as a formula
-		return excelize.Cell{Value: excelsafe.Text(x), StyleID: pick(r.Total, st.total, st.text)}
+		return excelize.Cell{Value: excelsafe.Text(x), StyleID: st.text.of(r)}
 	}
-	return excelize.Cell{Value: excelsafe.Text(fmt.Sprint(v)), StyleID: pick(r.Total, st.total, st.text)}
-}
-
-func pick(total bool, ifTotal, otherwise int) int {
-	if total {
-		return ifTotal
-	}
-	return otherwise
+	return excelize.Cell{Value: excelsafe.Text(fmt.Sprint(v)), StyleID: st.text.of(r)}
 }
 
 // cellWidth is about how many characters a cell shows.
