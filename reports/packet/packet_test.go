@@ -197,15 +197,7 @@ func TestPacket(t *testing.T) {
 		pdfinfo := tool(t, "pdfinfo", "poppler-utils")
 		for _, p := range res.Packets {
 			path := filepath.Join(p.Dir, "packet.pdf")
-			info, err := exec.Command(pdfinfo, path).CombinedOutput()
-			if err != nil {
-				t.Fatalf("pdfinfo %s: %v\n%s", path, err, info)
-			}
-			m := regexp.MustCompile(`(?m)^Pages:\s+(\d+)`).FindSubmatch(info)
-			if m == nil {
-				t.Fatalf("pdfinfo %s: no page count:\n%s", path, info)
-			}
-			if n, _ := strconv.Atoi(string(m[1])); n != 1+len(p.Charts) {
+			if n, _, _ := pdfPages(t, pdfinfo, path); n != 1+len(p.Charts) {
 				t.Errorf("%s: %d pages, want 1 cover + %d charts", p.Audience, n, len(p.Charts))
 			}
 			txt := squash(pdfText(t, pdftotext, path))
@@ -226,20 +218,10 @@ func TestPacket(t *testing.T) {
 		pdfinfo := tool(t, "pdfinfo", "poppler-utils")
 		for _, p := range res.Packets {
 			path := filepath.Join(p.Dir, "slides.pdf")
-			info, err := exec.Command(pdfinfo, path).CombinedOutput()
-			if err != nil {
-				t.Fatalf("pdfinfo %s: %v\n%s", path, err, info)
-			}
-			pages := regexp.MustCompile(`(?m)^Pages:\s+(\d+)`).FindSubmatch(info)
-			size := regexp.MustCompile(`(?m)^Page size:\s+([\d.]+) x ([\d.]+) pts`).FindSubmatch(info)
-			if pages == nil || size == nil {
-				t.Fatalf("pdfinfo %s: no page count or size:\n%s", path, info)
-			}
-			if n, _ := strconv.Atoi(string(pages[1])); n != 2+2*len(p.Charts) {
+			n, w, h := pdfPages(t, pdfinfo, path)
+			if n != 2+2*len(p.Charts) {
 				t.Errorf("%s: %d slides, want a title, a contents and 2 x %d charts", p.Audience, n, len(p.Charts))
 			}
-			w, _ := strconv.ParseFloat(string(size[1]), 64)
-			h, _ := strconv.ParseFloat(string(size[2]), 64)
 			if w <= h || math.Abs(w/h-16.0/9) > 0.001 {
 				t.Errorf("%s: slides are %gx%g pt, want 16:9 landscape", p.Audience, w, h)
 			}
@@ -470,6 +452,25 @@ func pdfText(t *testing.T, pdftotext, path string) string {
 		t.Fatalf("pdftotext %s: %v", path, err)
 	}
 	return string(b)
+}
+
+// pdfPages is a PDF's page count and its first page's size in points, as
+// pdfinfo reads them.
+func pdfPages(t *testing.T, pdfinfo, path string) (n int, w, h float64) {
+	t.Helper()
+	info, err := exec.Command(pdfinfo, path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdfinfo %s: %v\n%s", path, err, info)
+	}
+	pages := regexp.MustCompile(`(?m)^Pages:\s+(\d+)`).FindSubmatch(info)
+	size := regexp.MustCompile(`(?m)^Page size:\s+([\d.]+) x ([\d.]+) pts`).FindSubmatch(info)
+	if pages == nil || size == nil {
+		t.Fatalf("pdfinfo %s: no page count or size:\n%s", path, info)
+	}
+	n, _ = strconv.Atoi(string(pages[1]))
+	w, _ = strconv.ParseFloat(string(size[1]), 64)
+	h, _ = strconv.ParseFloat(string(size[2]), 64)
+	return n, w, h
 }
 
 // pdfPage is the text of one page (from 1).
