@@ -58,3 +58,49 @@ func scalarText(n ast.Node) (string, bool) {
 	}
 	return "", false
 }
+
+// Columns maps canonical fields to the headers that may hold them, in order
+// of preference: a plain header, or a list whose first non-empty cell counts.
+type Columns map[string]Headers
+
+// Headers is one field's headers, in order of preference.
+type Headers []string
+
+// First is the preferred header ("" when none).
+func (h Headers) First() string {
+	if len(h) == 0 {
+		return ""
+	}
+	return h[0]
+}
+
+// UnmarshalYAML reads a header or a list of headers, as written.
+func (h *Headers) UnmarshalYAML(b []byte) error {
+	file, err := parser.ParseBytes(b, 0)
+	if err != nil {
+		return err
+	}
+	if len(file.Docs) == 0 || file.Docs[0].Body == nil {
+		*h = nil
+		return nil
+	}
+	switch n := file.Docs[0].Body.(type) {
+	case *ast.SequenceNode:
+		out := make(Headers, 0, len(n.Values))
+		for _, v := range n.Values {
+			t, ok := scalarText(v)
+			if !ok {
+				return fmt.Errorf("expected a list of headers, at %q", v.String())
+			}
+			out = append(out, t)
+		}
+		*h = out
+	default:
+		t, ok := scalarText(n)
+		if !ok {
+			return fmt.Errorf("expected a header or a list of headers, got %s", n.Type())
+		}
+		*h = Headers{t}
+	}
+	return nil
+}

@@ -187,8 +187,30 @@ type Profile struct {
 	DateFormat string `yaml:"date_format"`
 	// TimeFormat is a Go layout such as 15:04 or 3:04 PM, or empty for automatic detection.
 	TimeFormat string `yaml:"time_format"`
-	// Columns maps a canonical field to the header that holds it in the file.
-	Columns Codes `yaml:"columns"`
+	// Columns maps a canonical field to the header that holds it in the
+	// file, or to a list of headers of which the first non-empty cell counts
+	// (a score that sits in another column for another test type).
+	Columns Columns `yaml:"columns"`
+	// Wide describes a block of columns that repeats per window, month or
+	// subtest; each block of a row becomes a row of its own.
+	Wide []WideBlock `yaml:"wide"`
+	// FileName is a pattern for the file's name whose named parts give
+	// fields their value: SM_{school_year}_{window}.csv.
+	FileName string `yaml:"file_name"`
+	// ValueMaps rewrite a field's raw values before they are read:
+	// {grade: {Eleven: "11"}, window: {BOY: fall}}.
+	ValueMaps map[string]Codes `yaml:"value_maps"`
+	// NullValues are cell values that mean "no value" in a field ("*" for
+	// every field): {percentile: ["N/A", "N/A*"], "*": ["--"]}.
+	NullValues map[string][]string `yaml:"null_values"`
+	// StudentIDWidth left-pads all-digit student ids with zeros to this
+	// width (ids whose leading zeros a spreadsheet dropped).
+	StudentIDWidth int `yaml:"student_id_width"`
+	// KeepColumns are headers that look like personal data but are not.
+	KeepColumns []string `yaml:"keep_columns"`
+	// PrimaryMeasure is the measure that growth, coverage and impact use
+	// when a file gives several (default composite).
+	PrimaryMeasure string `yaml:"primary_measure"`
 	// Constants gives a field the same value on every row (assessment: map_growth).
 	Constants Codes `yaml:"constants"`
 	// HeaderConstants gives a field a value decided by which header the file
@@ -202,6 +224,18 @@ type Profile struct {
 	ModalityValues Codes `yaml:"modality_values"`
 	// WindowValues maps the file's term names to fall, winter or spring.
 	WindowValues Codes `yaml:"window_values"`
+}
+
+// WideBlock is a block of columns repeated once per value of a placeholder:
+// with placeholder season and values [Fall, Winter], the column
+// "{season} Score" is "Fall Score" in the first block, "Winter Score" in the
+// second. Sets names the field each value gives its row (window, measure,
+// subject, ...), read like that field's cells, value maps included.
+type WideBlock struct {
+	Placeholder string   `yaml:"placeholder"`
+	Values      []string `yaml:"values"`
+	Sets        string   `yaml:"sets"`
+	Columns     Columns  `yaml:"columns"`
 }
 
 // Date is a calendar day written as YYYY-MM-DD in the config. A value that

@@ -117,7 +117,7 @@ func TestCodesAreReadAsWritten(t *testing.T) {
 			t.Errorf("status_values[%q] = %q, want %q (all: %q)", k, p.StatusValues[k], v, p.StatusValues)
 		}
 	}
-	if p.Constants["school_id"] != "0042" || p.Columns["student_id"] != "Student ID" {
+	if p.Constants["school_id"] != "0042" || p.Columns["student_id"].First() != "Student ID" {
 		t.Errorf("constants %q columns %q", p.Constants, p.Columns)
 	}
 }

@@ -286,8 +286,11 @@ func Grade(raw string) (int64, Problem) {
 	switch s {
 	case "K", "KG", "KN", "KINDERGARTEN", "0K":
 		return 0, ""
-	case "PK", "PREK", "PRE-K", "P", "TK":
+	case "PK", "PREK", "PRE-K", "P", "TK", "PREKINDERGARTEN", "PRE-KINDERGARTEN", "TRANSITIONAL KINDERGARTEN":
 		return -1, ""
+	}
+	if g, ok := gradeWords[s]; ok {
+		return g, ""
 	}
 	for _, suffix := range []string{"ST", "ND", "RD", "TH"} {
 		s = strings.TrimSuffix(s, suffix)
@@ -302,6 +305,14 @@ func Grade(raw string) (int64, Problem) {
 		return 0, "is not a grade (expected PK, K or 1-12)"
 	}
 	return int64(g), ""
+}
+
+// gradeWords are grades written as words (FastBridge writes "Eleven").
+var gradeWords = map[string]int64{
+	"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5, "SIX": 6, "SEVEN": 7, "EIGHT": 8,
+	"NINE": 9, "TEN": 10, "ELEVEN": 11, "TWELVE": 12,
+	"FIRST": 1, "SECOND": 2, "THIRD": 3, "FOURTH": 4, "FIFTH": 5, "SIXTH": 6, "SEVENTH": 7,
+	"EIGHTH": 8, "NINTH": 9, "TENTH": 10, "ELEVENTH": 11, "TWELFTH": 12,
 }
 
 // Flag reads a yes/no flag.

@@ -70,7 +70,7 @@ func TestMinutesClockAndCodes(t *testing.T) {
 			t.Errorf("Window(%q) = %q %q, want %q", raw, got, p, want)
 		}
 	}
-	for raw, want := range map[string]int64{"K": 0, "3": 3, "03": 3, "Grade 5": 5, "8th": 8, "PK": -1} {
+	for raw, want := range map[string]int64{"K": 0, "3": 3, "03": 3, "Grade 5": 5, "8th": 8, "PK": -1, "Eleven": 11, "Kindergarten": 0, "Grade Three": 3, "first": 1} {
 		if got, p := Grade(raw); p != "" || got != want {
 			t.Errorf("Grade(%q) = %d %q, want %d", raw, got, p, want)
 		}

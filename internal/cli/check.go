@@ -88,8 +88,21 @@ func (e *env) describeCheck(p profile.Profile, r *ingest.Result) {
 	if len(r.MissingColumns) > 0 {
 		fmt.Fprintf(out, "Missing:   optional columns not in the file: %s\n", strings.Join(r.MissingColumns, ", "))
 	}
+	if len(r.Mapping) > 0 {
+		fmt.Fprintln(out, "Mapping:")
+		for _, m := range r.Mapping {
+			fmt.Fprintf(out, "  %s\n", m)
+		}
+	}
 	if len(r.DroppedColumns) > 0 {
-		fmt.Fprintf(out, "Dropped:   personal data, never read: %s\n", strings.Join(r.DroppedColumns, ", "))
+		dropped := make([]string, len(r.DroppedColumns))
+		for i, c := range r.DroppedColumns {
+			dropped[i] = fmt.Sprintf("%q", c)
+			if i < len(r.DroppedBecause) {
+				dropped[i] += " (" + r.DroppedBecause[i] + ")"
+			}
+		}
+		fmt.Fprintf(out, "Dropped:   personal data, never read: %s\n", strings.Join(dropped, ", "))
 	}
 	if len(r.UnknownColumns) > 0 {
 		fmt.Fprintf(out, "Unused:    %s the profile does not map: %s\n", plural(len(r.UnknownColumns), "column"), strings.Join(firstN(r.UnknownColumns, 15), ", "))

@@ -42,7 +42,7 @@ var Tables = []Table{
 		{"subject", "VARCHAR", "subject tutored", "math, ela, other", "the provider's value mapped by its profile"},
 		{"school_year", "VARCHAR", "school year (partition)", "YYYY-YY", "from the session date; a year starts on July 1"},
 	}},
-	{Name: "assessments", Query: "export_assessments", Meaning: "One row per student, subject and testing window.", Fields: []Field{
+	{Name: "assessments", Query: "export_assessments", Meaning: "One row per student, subject, testing window and measure.", Fields: []Field{
 		{"student_key", "VARCHAR", "pseudonym of the student", "32 hex digits", "HMAC-SHA-256 of the district student id"},
 		{"school_id", "VARCHAR", "school at testing", "", "from the assessment file"},
 		{"grade", "INTEGER", "grade at testing", "-1 (PK), 0 (K) to 12", "from the file, else the roster"},
@@ -53,6 +53,8 @@ var Tables = []Table{
 		{"scale_score", "DOUBLE", "scale score", "the vendor's scale (RIT, i-Ready)", "as sent"},
 		{"percentile", "DOUBLE", "national percentile rank", "0-100", "as sent"},
 		{"achievement_level", "VARCHAR", "the vendor's achievement level or placement", "the vendor's categories", "as sent"},
+		{"measure", "VARCHAR", "what the score measures", "composite, or a subtest (psf, orf, ...)", "composite unless the file gives subtests"},
+		{"primary_measure", "BOOLEAN", "the measure growth and impact use", "true, false", "the profile's primary measure (composite by default)"},
 		{"school_year", "VARCHAR", "school year (partition)", "YYYY-YY", "from the file, else the test date"},
 	}},
 	{Name: "students", Query: "export_students", Meaning: "One row per student known to the warehouse.", Fields: []Field{

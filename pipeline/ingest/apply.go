@@ -135,7 +135,7 @@ func targetOf(kind string) (table, scope, key string) {
 	case "sessions":
 		return "sessions", "provider", "session_key"
 	case "assessments":
-		return "assessments", "", `concat_ws('|', student_id, assessment, subject, school_year, "window")`
+		return "assessments", "", `concat_ws('|', student_id, assessment, subject, school_year, "window", measure)`
 	default:
 		return "students", "", "student_id"
 	}
@@ -183,12 +183,20 @@ func (l *loader) lineNumbers() (expr, join string, args []any, err error) {
 		}
 		rowid++
 	}
+	// A wide layout's raw has l.blocks rows per record.
+	rec := "i.rec"
+	if l.blocks > 1 {
+		rec = fmt.Sprintf("(i.rec // %d)", l.blocks)
+		for j := 0; j < len(breaks); j += 2 {
+			breaks[j] = breaks[j].(int64) * l.blocks
+		}
+	}
 	if len(breaks) <= 2 {
 		off := int64(l.prep.HeaderLine + 1)
 		if len(breaks) == 2 {
 			off = breaks[1].(int64)
 		}
-		return "i.rec + ?", "", []any{off}, nil
+		return rec + " + ?", "", []any{off}, nil
 	}
 	if err := l.exec(`CREATE OR REPLACE TEMP TABLE line_offsets (rec BIGINT, line_offset BIGINT)`); err != nil {
 		return "", "", nil, err
@@ -196,7 +204,7 @@ func (l *loader) lineNumbers() (expr, join string, args []any, err error) {
 	if err := l.insertRows("line_offsets", 2, breaks); err != nil {
 		return "", "", nil, err
 	}
-	return "i.rec + o.line_offset", "ASOF JOIN line_offsets o ON i.rec >= o.rec", nil, nil
+	return rec + " + o.line_offset", "ASOF JOIN line_offsets o ON i.rec >= o.rec", nil, nil
 }
 
 // removeAbsent applies snapshot mode: the file is the provider's whole
@@ -261,9 +269,9 @@ func (l *loader) record(profHash string, start time.Time) error {
 		load_mode, status, message, encoding, header_line, rows_read, rows_loaded, rows_rejected, rows_duplicate, rows_skipped,
 		rows_new, rows_changed, rows_unchanged, rows_removed, skip_reasons, dropped_columns, notes, started_at, finished_at,
 		modified_us, quick_hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		l.fileID, l.req.Source.Name, l.req.Source.Kind, nullable(l.req.Source.Provider), l.req.name(), l.prep.Hash, l.prep.Size,
-		l.req.Profile.Name, profHash, l.req.Source.LoadMode, l.prep.Encoding, l.prep.HeaderLine,
+		l.req.Profile.Name, profHash, l.req.Source.LoadMode, r.Status, nullable(r.Message), l.prep.Encoding, l.prep.HeaderLine,
 		r.Read, r.Loaded, r.Rejected, r.Duplicate, r.Skipped, r.New, r.Changed, r.Unchanged, r.Removed,
 		string(skips), string(dropped), string(notes), start, l.req.Now(), modified, quick)
 }

@@ -3,10 +3,12 @@ package ingest
 import (
 	"crypto/sha256"
 	"fmt"
-	"regexp"
+	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/hitreflect/hitreflect/config"
 	"github.com/hitreflect/hitreflect/pipeline/profile"
 	"github.com/hitreflect/hitreflect/values"
 )
@@ -16,16 +18,29 @@ func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }
 // fieldSource says where one canonical field comes from in this file.
 type fieldSource struct {
 	profile.Field
-	index    int     // column index in the file, -1 when not a column
+	index    int     // >= 0 when raw holds the field (its first column in the file; 0 for a wide block's)
 	header   string  // the file's header for it
-	constant *string // a constant (or header constant) value
+	constant *string // a constant (or header constant, or file name part) value
+	parsed   bool    // read through the Go readers, once per distinct value
+	// indexes are the columns the field may sit in; the first non-empty wins.
+	indexes []int
+	// For a field of a wide block: each block's columns (none when the
+	// block lacks it) and headers, or the value each block sets.
+	blockIndexes [][]int
+	blockHeaders []string
+	blockSets    []string
 }
 
 type columnMap struct {
 	fields          []fieldSource
 	dropped         []string
+	droppedBecause  []string // the personal-data rule that dropped each
 	unknown         []string
 	missingOptional []string
+	// blocks are the wide layout's blocks present in the file (at least one
+	// of their columns is); none for a plain layout.
+	blocks       []profile.Block
+	schoolByName bool
 }
 
 func (m *columnMap) get(name string) fieldSource {
@@ -37,19 +52,11 @@ func (m *columnMap) get(name string) fieldSource {
 	return fieldSource{index: -1}
 }
 
-// personalData spots headers that hold students' names, birth dates or
-// addresses (compared lower-case with spaces and underscores removed). Such
-// columns are never read; the load reports them as dropped.
-var personalData = regexp.MustCompile(`^(student|first|last|middle|full|preferred|legal|given|family|sur|studentfirst|studentlast)?name$|^(first|last)$|birth|^dob$|address|street|^city$|^zip|postal|e?mail|phone|^username$|^login|guardian|parent`)
-
-func looksPersonal(header string) bool {
-	return personalData.MatchString(strings.NewReplacer(" ", "", "_", "", "-", "").Replace(strings.ToLower(header)))
-}
-
 // mapColumns finds each profile column among the file's headers. A missing
 // required column rejects the file, with the headers found and the closest
-// match for each missing one.
-func mapColumns(p profile.Profile, prep *Prepared) (*columnMap, error) {
+// match for each missing one. name is the file's name as received, read
+// against a profile's file_name pattern.
+func mapColumns(p profile.Profile, prep *Prepared, cfg *config.Config, name string) (*columnMap, error) {
 	index := map[string]int{}
 	for i, h := range prep.Headers {
 		n := normalizeHeader(h)
@@ -60,20 +67,92 @@ func mapColumns(p profile.Profile, prep *Prepared) (*columnMap, error) {
 	m := &columnMap{}
 	used := map[int]bool{}
 	var missing []string
+	// find lists the columns of the headers present in the file, in order.
+	find := func(hs config.Headers) (idx []int, found []string) {
+		for _, h := range hs {
+			if i, ok := index[normalizeHeader(h)]; ok && !slices.Contains(idx, i) {
+				idx = append(idx, i)
+				found = append(found, prep.Headers[i])
+			}
+		}
+		return idx, found
+	}
+	// The wide blocks this file has: a block none of whose columns is in
+	// the file (a window not tested yet) is not read.
+	all := profile.Blocks(p.Profile)
+	for _, b := range all {
+		for _, hs := range b.Columns {
+			if idx, _ := find(hs); len(idx) > 0 {
+				m.blocks = append(m.blocks, b)
+				break
+			}
+		}
+	}
+	if len(all) > 0 && len(m.blocks) == 0 {
+		var want []string
+		for _, b := range all {
+			for _, hs := range b.Columns {
+				want = append(want, hs...)
+			}
+		}
+		slices.Sort(want)
+		return m, &FileError{File: prep.Original, Reason: fmt.Sprintf(
+			"none of the profile's repeated columns is in the file (such as %s); headers found on line %d: %s",
+			quoteList(slices.Compact(want), 6), prep.HeaderLine, quoteList(prep.Headers, 40))}
+	}
+	var fromName map[string]string
+	if p.FileName != "" {
+		base := filepath.Base(strings.ReplaceAll(name, `\`, "/"))
+		if q := strings.IndexByte(base, '?'); q > 0 {
+			base = base[:q] // an https address's query
+		}
+		var ok bool
+		if fromName, ok = profile.FileNameValues(p.FileName, base); !ok {
+			_, parts, _ := profile.FileNamePattern(p.FileName)
+			return m, &FileError{File: prep.Original, Reason: fmt.Sprintf(
+				"the file's name %q does not fit the profile's file_name pattern %q (which gives %s)", base, p.FileName, strings.Join(parts, ", "))}
+		}
+	}
 	for _, f := range profile.Fields(p.Kind) {
 		fs := fieldSource{Field: f, index: -1}
-		if header, ok := p.Columns[f.Name]; ok {
-			if i, found := index[normalizeHeader(header)]; found {
-				fs.index, fs.header = i, prep.Headers[i]
-				used[i] = true
-			} else if f.Required && p.Constants[f.Name] == "" && !derivable(p, f.Name, index) {
-				missing = append(missing, fmt.Sprintf("%q (for %s)%s", header, f.Name, didYouMean(header, prep.Headers)))
+		fs.parsed = needsParsing(f.Type) || len(p.ValueMaps[f.Name]) > 0
+		if hs, ok := p.Columns[f.Name]; ok {
+			if idx, found := find(hs); len(idx) > 0 {
+				fs.index, fs.indexes, fs.header = idx[0], idx, strings.Join(found, " / ")
+				for _, i := range idx {
+					used[i] = true
+				}
+			} else if f.Required && p.Constants[f.Name] == "" && fromName[f.Name] == "" && !derivable(p, f.Name, index) {
+				missing = append(missing, fmt.Sprintf("%s (for %s)%s", quoteList(hs, 4), f.Name, didYouMean(hs.First(), prep.Headers)))
 			} else {
-				m.missingOptional = append(m.missingOptional, header)
+				m.missingOptional = append(m.missingOptional, strings.Join(hs, " / "))
+			}
+		}
+		if fs.index < 0 && len(m.blocks) > 0 && profile.InWide(p.Profile, f.Name) {
+			present := false
+			for _, b := range m.blocks {
+				if v, ok := b.Sets[f.Name]; ok {
+					fs.blockSets = append(fs.blockSets, v)
+					present = true
+					continue
+				}
+				idx, found := find(b.Columns[f.Name])
+				fs.blockIndexes = append(fs.blockIndexes, idx)
+				fs.blockHeaders = append(fs.blockHeaders, strings.Join(found, " / "))
+				for _, i := range idx {
+					used[i] = true
+				}
+				present = present || len(idx) > 0
+			}
+			if present {
+				fs.index, fs.header = 0, f.Name
 			}
 		}
 		if fs.index < 0 {
 			if v, ok := p.Constants[f.Name]; ok {
+				fs.constant = &v
+			}
+			if v, ok := fromName[f.Name]; ok && fs.constant == nil {
 				fs.constant = &v
 			}
 			// A field decided by which header the file has: sorted, so the
@@ -98,21 +177,50 @@ func mapColumns(p profile.Profile, prep *Prepared) (*columnMap, error) {
 				fs.constant, decidedBy = &v, header
 				used[i] = true
 			}
-			if f.Required && fs.constant == nil && p.Columns[f.Name] == "" && !derivable(p, f.Name, index) {
+			if f.Required && fs.constant == nil && len(p.Columns[f.Name]) == 0 && !derivable(p, f.Name, index) && !profile.InWide(p.Profile, f.Name) {
 				missing = append(missing, fmt.Sprintf("%s (no column, constant or header constant gives it)", f.Name))
 			}
 		}
 		m.fields = append(m.fields, fs)
 	}
+	// A file that names its schools only by name: the config's schools
+	// list gives their ids.
+	if sid, sname := m.get("school_id"), m.get("school_name"); sid.index < 0 && sid.constant == nil && sname.index >= 0 && cfg != nil && len(cfg.Schools) > 0 {
+		m.schoolByName = true
+		for i := range m.fields {
+			if m.fields[i].Name == "school_name" {
+				m.fields[i].parsed = true
+			}
+		}
+	}
+	keep := map[string]bool{}
+	for _, h := range p.KeepColumns {
+		keep[normalizeHeader(h)] = true
+	}
+	var personal []string
 	for i, h := range prep.Headers {
-		if used[i] || values.Trim(h) == "" {
+		if values.Trim(h) == "" {
 			continue
 		}
-		if looksPersonal(h) {
+		rule := ""
+		if !keep[normalizeHeader(h)] {
+			rule = profile.PersonalData(h)
+		}
+		switch {
+		case used[i] && rule != "":
+			personal = append(personal, fmt.Sprintf("%q looks like %s", h, rule))
+		case used[i]:
+		case rule != "":
 			m.dropped = append(m.dropped, h)
-		} else {
+			m.droppedBecause = append(m.droppedBecause, rule)
+		default:
 			m.unknown = append(m.unknown, h)
 		}
+	}
+	if len(personal) > 0 {
+		return m, &FileError{File: prep.Original, Reason: fmt.Sprintf(
+			"the profile maps a column that looks like personal data, which is never stored: %s (if it is not, list it under keep_columns: in the profile)",
+			strings.Join(personal, "; "))}
 	}
 	if len(missing) > 0 {
 		hint := ""
@@ -134,7 +242,14 @@ func derivable(p profile.Profile, field string, index map[string]int) bool {
 	if !profile.Derivable(p.Profile, field) {
 		return false
 	}
-	has := func(f string) bool { _, ok := index[normalizeHeader(p.Columns[f])]; return ok }
+	has := func(f string) bool {
+		for _, h := range p.Columns[f] {
+			if _, ok := index[normalizeHeader(h)]; ok {
+				return true
+			}
+		}
+		return profile.InWide(p.Profile, f)
+	}
 	if field == "duration_minutes" {
 		return has("start_time") && has("end_time")
 	}
@@ -201,4 +316,43 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
+}
+
+// describe says where each field comes from, for check.
+func (m *columnMap) describe() []string {
+	var out []string
+	for _, f := range m.fields {
+		var from string
+		switch {
+		case f.blockSets != nil || f.blockIndexes != nil:
+			var parts []string
+			for b, blk := range m.blocks {
+				switch {
+				case f.blockSets != nil:
+					parts = append(parts, fmt.Sprintf("%q", f.blockSets[b]))
+				case f.blockHeaders[b] != "":
+					parts = append(parts, fmt.Sprintf("%q", f.blockHeaders[b]))
+				default:
+					parts = append(parts, "(none in "+blk.Label+")")
+				}
+			}
+			from = "per block: " + strings.Join(parts, ", ")
+		case f.index >= 0:
+			from = fmt.Sprintf("column %q", f.header)
+			if len(f.indexes) > 1 {
+				from = fmt.Sprintf("the first non-empty of %q", f.header)
+			}
+		case f.constant != nil:
+			from = fmt.Sprintf("%q for every row", *f.constant)
+		case f.Name == "school_id" && m.schoolByName:
+			from = "the config's schools list, by school_name"
+		default:
+			continue
+		}
+		if f.Name == "school_name" && m.schoolByName {
+			from += ", looked up in the config's schools list"
+		}
+		out = append(out, f.Name+" <- "+from)
+	}
+	return out
 }

@@ -14,12 +14,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/hitreflect/hitreflect/config"
 	"github.com/hitreflect/hitreflect/pipeline/profile"
+	"github.com/hitreflect/hitreflect/values"
 )
 
 // Request is one file to load from one source.
@@ -67,6 +70,8 @@ type Result struct {
 	Counts
 	SkipReasons    map[string]int64
 	DroppedColumns []string // personal-data columns never read
+	DroppedBecause []string // the rule that dropped each (a person's name, a phone number, ...)
+	Mapping        []string // where each field comes from ("scale_score <- Fall Composite Score, ...")
 	UnknownColumns []string // headers the profile does not map
 	MissingColumns []string // optional mapped columns absent from the file
 	Rejects        []Reject // the first rejects, for the terminal
@@ -174,7 +179,7 @@ func Load(ctx context.Context, c *sql.Conn, req Request) (*Result, error) {
 		}
 	}
 
-	cols, err := mapColumns(req.Profile, prep)
+	cols, err := mapColumns(req.Profile, prep, req.Config, req.name())
 	if errors.As(err, &fileErr) {
 		fileErr.File = req.name()
 		return rejectWhole(ctx, c, req, res, prep, profHash, fp, fileErr, start)
@@ -182,9 +187,10 @@ func Load(ctx context.Context, c *sql.Conn, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res.DroppedColumns, res.UnknownColumns, res.MissingColumns = cols.dropped, cols.unknown, cols.missingOptional
+	res.DroppedColumns, res.DroppedBecause, res.UnknownColumns, res.MissingColumns = cols.dropped, cols.droppedBecause, cols.unknown, cols.missingOptional
+	res.Mapping = cols.describe()
 
-	l := &loader{ctx: ctx, q: c, req: req, prep: prep, cols: cols, res: res, stage: stage, skipReasons: map[string]int64{}, fp: fp}
+	l := &loader{ctx: ctx, q: c, req: req, prep: prep, cols: cols, res: res, stage: stage, skipReasons: map[string]int64{}, fp: fp, blocks: 1}
 	defer l.dropScratch(c)
 	// The staging work is scratch and runs before the transaction; only the
 	// warehouse writes are inside it. raw must be: a transaction gives the
@@ -204,6 +210,12 @@ func Load(ctx context.Context, c *sql.Conn, req Request) (*Result, error) {
 		return nil, fmt.Errorf("load %s: applying %s: %w", req.name(), req.Source.LoadMode, err)
 	}
 	res.Status = StatusLoaded
+	if res.Loaded == 0 && res.Rejected > 0 {
+		// Nothing of the file could load: a failed file a person must see,
+		// not a load. Its rejects are kept, to say why.
+		res.Status = StatusRejected
+		res.Message = fmt.Sprintf("every data row was rejected (%d of %d rows read; the first: %s)", res.Rejected, res.Read, firstReject(res.Rejects))
+	}
 	res.Elapsed = time.Since(start)
 	if err := l.record(profHash, start); err != nil {
 		return nil, fmt.Errorf("load %s: record: %w", req.name(), err)
@@ -288,6 +300,13 @@ func rejectWhole(ctx context.Context, c *sql.Conn, req Request, res *Result, pre
 	return res, nil
 }
 
+func firstReject(rs []Reject) string {
+	if len(rs) == 0 {
+		return "see hitreflect rejects"
+	}
+	return rs[0].String()
+}
+
 func nullable(s string) any {
 	if s == "" {
 		return nil
@@ -316,6 +335,7 @@ type loader struct {
 	structuralRejects []Reject
 	footerRows        []int64 // raw rowids of footer records
 	dataRows          int64   // rows of raw before the footer
+	blocks            int64   // rows of raw per record: a wide layout's blocks, else 1
 	anyDropped        bool    // dropped has rows
 	skipReasons       map[string]int64
 }
@@ -383,7 +403,9 @@ func (l *loader) write() error {
 
 // readRaw reads the mapped columns of every record, as text, into raw. The
 // columns the profile does not map (names, birth dates, anything else) are
-// never materialised.
+// never materialised. A wide layout is read into raw_wide first, and raw
+// gets one row per block of each record: raw's rowid is then record x
+// blocks + block.
 func (l *loader) readRaw() error {
 	n := len(l.prep.Headers)
 	colDefs := make([]string, n)
@@ -391,23 +413,48 @@ func (l *loader) readRaw() error {
 		colDefs[i] = fmt.Sprintf("'c%d': 'VARCHAR'", i)
 	}
 	var sel []string
-	for _, f := range l.cols.fields {
-		if f.index >= 0 {
-			sel = append(sel, fmt.Sprintf("c%d AS %s", f.index, rawCol(f.Name)))
+	if len(l.cols.blocks) > 0 {
+		l.blocks = int64(len(l.cols.blocks))
+		read := map[int]bool{}
+		for _, f := range l.cols.fields {
+			for _, i := range f.indexes {
+				read[i] = true
+			}
+			for _, idx := range f.blockIndexes {
+				for _, i := range idx {
+					read[i] = true
+				}
+			}
 		}
+		for _, i := range slices.Sorted(maps.Keys(read)) {
+			sel = append(sel, fmt.Sprintf("c%d", i))
+		}
+	} else {
+		for _, f := range l.cols.fields {
+			if f.index >= 0 {
+				sel = append(sel, l.cellExpr(f.Name, f.indexes)+" AS "+rawCol(f.Name))
+			}
+		}
+	}
+	if len(sel) == 0 {
+		sel = []string{"c0"}
 	}
 	parallel := "true"
 	if l.prep.QuotedNewlines {
 		parallel = "false"
 	}
+	target := "raw"
+	if len(l.cols.blocks) > 0 {
+		target = "raw_wide"
+	}
 	_ = l.exec(`DROP TABLE IF EXISTS temp.raw_rejects`)
 	_ = l.exec(`DROP TABLE IF EXISTS temp.raw_scans`)
-	q := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE raw AS SELECT %s FROM read_csv(?,
+	q := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS SELECT %s FROM read_csv(?,
 		header = false, skip = ?, all_varchar = true, auto_detect = false,
 		delim = ?, quote = '"', escape = '"', columns = {%s},
 		null_padding = true, parallel = %s, ignore_errors = true, store_rejects = true,
 		rejects_table = 'raw_rejects', rejects_scan = 'raw_scans', max_line_size = 10000000)`,
-		strings.Join(sel, ", "), strings.Join(colDefs, ", "), parallel)
+		target, strings.Join(sel, ", "), strings.Join(colDefs, ", "), parallel)
 	if err := l.exec(q, l.prep.Path, l.prep.SkipRecords, string(l.prep.Delimiter)); err != nil {
 		return err
 	}
@@ -476,6 +523,9 @@ func (l *loader) readRaw() error {
 	for _, r := range footerReason {
 		l.skipReasons[r]++
 	}
+	if len(l.cols.blocks) > 0 {
+		return l.unpivot()
+	}
 	n64, err := l.count(`SELECT count(*) FROM raw`)
 	if err != nil {
 		return err
@@ -486,6 +536,82 @@ func (l *loader) readRaw() error {
 	l.dataRows = n64 - int64(len(l.footerRows))
 	return nil
 }
+
+// unpivot turns raw_wide (a record per row) into raw (a block of a record
+// per row, in record then block order): a field of the blocks takes the
+// block's column, a field a block's value sets takes that value, the other
+// fields the record's own columns. Footer records are not unpivoted.
+func (l *loader) unpivot() error {
+	wide, err := l.count(`SELECT count(*) FROM raw_wide`)
+	if err != nil {
+		return err
+	}
+	records := wide - int64(len(l.footerRows))
+	var sel []string
+	for _, f := range l.cols.fields {
+		switch {
+		case f.index < 0:
+			continue
+		case len(f.blockSets) > 0:
+			cases := make([]string, len(f.blockSets))
+			for b, v := range f.blockSets {
+				cases[b] = fmt.Sprintf("WHEN %d THEN %s", b, sqlString(v))
+			}
+			sel = append(sel, fmt.Sprintf("CASE b.blk %s END AS %s", strings.Join(cases, " "), rawCol(f.Name)))
+		case f.blockIndexes != nil:
+			var cases []string
+			for b, idx := range f.blockIndexes {
+				if len(idx) > 0 {
+					cases = append(cases, fmt.Sprintf("WHEN %d THEN %s", b, l.cellExpr(f.Name, idx)))
+				}
+			}
+			sel = append(sel, fmt.Sprintf("CASE b.blk %s END AS %s", strings.Join(cases, " "), rawCol(f.Name)))
+		default:
+			sel = append(sel, l.cellExpr(f.Name, f.indexes)+" AS "+rawCol(f.Name))
+		}
+	}
+	if err := l.exec(fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE raw AS SELECT %s
+		FROM (SELECT rowid AS src, * FROM raw_wide WHERE rowid < ?) w CROSS JOIN range(?) b(blk)
+		ORDER BY w.src, b.blk`, strings.Join(sel, ", ")), records, l.blocks); err != nil {
+		return err
+	}
+	_ = l.exec(`DROP TABLE IF EXISTS temp.raw_wide`)
+	l.res.Read += wide + records*(l.blocks-1)
+	l.res.Skipped += int64(len(l.footerRows))
+	l.dataRows = records * l.blocks
+	return nil
+}
+
+// cellExpr is the SQL for a field's raw text from the file's columns: the
+// first that is not empty, with the profile's null values read as empty.
+func (l *loader) cellExpr(field string, idx []int) string {
+	nulls := append(slices.Clone(l.req.Profile.NullValues[field]), l.req.Profile.NullValues["*"]...)
+	one := func(i int) string {
+		c := fmt.Sprintf("c%d", i)
+		if len(nulls) == 0 {
+			return c
+		}
+		quoted := make([]string, len(nulls))
+		for j, n := range nulls {
+			quoted[j] = sqlString(strings.ToLower(values.Trim(n)))
+		}
+		return fmt.Sprintf("CASE WHEN lower(trim(%s)) IN (%s) THEN NULL ELSE %s END", c, strings.Join(quoted, ", "), c)
+	}
+	if len(idx) == 1 {
+		return one(idx[0])
+	}
+	parts := make([]string, len(idx))
+	for j, i := range idx {
+		parts[j] = one(i)
+		if j < len(idx)-1 {
+			parts[j] = "nullif(trim(" + parts[j] + "), '')"
+		}
+	}
+	return "coalesce(" + strings.Join(parts, ", ") + ")"
+}
+
+// sqlString quotes a text as an SQL literal.
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // insertRows inserts values (width to a row) into table, many rows to a
 // statement, with every value a placeholder.
@@ -504,7 +630,7 @@ func (l *loader) insertRows(table string, width int, values []any) error {
 
 // dropScratch frees the staging tables of the connection.
 func (l *loader) dropScratch(c conn) {
-	for _, t := range []string{"raw", "raw_rejects", "raw_scans", "typed", "bad", "badrows", "dropped", "repeated", "changes", "line_offsets"} {
+	for _, t := range []string{"raw", "raw_wide", "raw_rejects", "raw_scans", "typed", "bad", "badrows", "dropped", "repeated", "changes", "line_offsets"} {
 		_, _ = c.ExecContext(context.Background(), "DROP TABLE IF EXISTS temp."+t)
 	}
 	for _, f := range l.cols.fields {
@@ -545,10 +671,11 @@ func quoteIdent(name string) string { return `"` + strings.ReplaceAll(name, `"`,
 // keeps the results in a small table per column, joined back in buildTyped.
 func (l *loader) parseValues() error {
 	for _, f := range l.cols.fields {
-		if f.index < 0 || !needsParsing(f.Type) {
+		if f.index < 0 || !f.parsed {
 			continue
 		}
-		p := profile.Reader{Kind: l.req.Source.Kind, Field: f.Field, Profile: l.req.Profile.Profile, Config: l.req.Config}
+		p := profile.Reader{Kind: l.req.Source.Kind, Field: f.Field, Profile: l.req.Profile.Profile, Config: l.req.Config,
+			SchoolByName: l.cols.schoolByName}
 		rows, err := l.q.QueryContext(l.ctx, fmt.Sprintf(`SELECT %s, count(*) FROM raw WHERE %s IS NOT NULL GROUP BY ALL`, rawCol(f.Name), rawCol(f.Name)))
 		if err != nil {
 			return err
@@ -570,20 +697,20 @@ func (l *loader) parseValues() error {
 			return err
 		}
 		sort.Strings(distinct)
-		create := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s (raw VARCHAR, val %s, problem VARCHAR, skip VARCHAR, win VARCHAR, school_year VARCHAR, minutes DOUBLE)`,
+		create := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s (raw VARCHAR, val %s, problem VARCHAR, skip VARCHAR, win VARCHAR, school_year VARCHAR, minutes DOUBLE, school_id VARCHAR)`,
 			mapTable(f.Name), sqlType(f.Type))
 		if err := l.exec(create); err != nil {
 			return err
 		}
-		row := make([]any, 0, 7*len(distinct))
+		row := make([]any, 0, 8*len(distinct))
 		for _, raw := range distinct {
 			v := p.Read(raw)
 			if v.Note != "" {
 				l.res.Notes = append(l.res.Notes, fmt.Sprintf("%s (%d %s)", v.Note, rowsOf[raw], map[bool]string{true: "row", false: "rows"}[rowsOf[raw] == 1]))
 			}
-			row = append(row, raw, v.Value, nullable(v.Problem), nullable(v.Skip), nullable(v.Window), nullable(v.SchoolYear), v.Minutes)
+			row = append(row, raw, v.Value, nullable(v.Problem), nullable(v.Skip), nullable(v.Window), nullable(v.SchoolYear), v.Minutes, nullable(v.SchoolID))
 		}
-		if err := l.insertRows(mapTable(f.Name), 7, row); err != nil {
+		if err := l.insertRows(mapTable(f.Name), 8, row); err != nil {
 			return err
 		}
 	}

@@ -426,7 +426,7 @@ func (p *Prepared) findHeader(prof profile.Profile) error {
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = false
 	wanted := map[string]bool{}
-	for _, h := range prof.Columns {
+	for _, h := range profile.Headers(prof.Profile) {
 		wanted[normalizeHeader(h)] = true
 	}
 	bestLine, bestScore, bestIndex := 0, -1, -1

@@ -24,7 +24,7 @@ func (l *loader) buildTyped() error {
 	value := map[string]string{}
 	for _, f := range l.cols.fields {
 		switch {
-		case f.index >= 0 && needsParsing(f.Type):
+		case f.index >= 0 && f.parsed:
 			j := joinAlias(f.Name)
 			joins = append(joins, fmt.Sprintf("LEFT JOIN %s %s ON %s.raw = r.%s", mapTable(f.Name), j, j, rawCol(f.Name)))
 			value[f.Name] = j + ".val"
@@ -36,6 +36,12 @@ func (l *loader) buildTyped() error {
 			blank = append(blank, fmt.Sprintf(`"%s__blank"`, f.Name))
 		case f.index >= 0:
 			value[f.Name] = fmt.Sprintf("nullif(%s, '')", l.idExpr("r."+rawCol(f.Name)))
+			if f.Name == "student_id" && l.req.Profile.StudentIDWidth > 0 {
+				// Ids a spreadsheet read as numbers lost their leading zeros.
+				id := l.idExpr("r." + rawCol(f.Name))
+				value[f.Name] = fmt.Sprintf("nullif(CASE WHEN length(%s) < %d AND regexp_full_match(%s, '[0-9]+') THEN lpad(%s, %d, '0') ELSE %s END, '')",
+					id, l.req.Profile.StudentIDWidth, id, id, l.req.Profile.StudentIDWidth, id)
+			}
 			blank = append(blank, quoteIdent(f.Name)+" IS NULL")
 		case f.constant != nil:
 			v := profile.Reader{Kind: kind, Field: f.Field, Profile: l.req.Profile.Profile, Config: l.req.Config}.Read(*f.constant)
@@ -60,12 +66,37 @@ func (l *loader) buildTyped() error {
 			required = append(required, quoteIdent(f.Name)+" IS NULL")
 		}
 	}
+	if kind == "assessments" {
+		// The measure growth, coverage and impact read.
+		primary := l.req.Profile.PrimaryMeasure
+		if primary == "" {
+			primary = "composite"
+		}
+		outer = append(outer, fmt.Sprintf(`lower("measure") = %s AS primary_measure`, sqlString(strings.ToLower(primary))))
+	}
 	if len(blank) == 0 {
 		blank = []string{"false"}
 	}
 	skipExpr := "CAST(NULL AS VARCHAR)"
 	if len(skips) > 0 {
 		skipExpr = "coalesce(" + strings.Join(skips, ", ") + ")"
+	}
+	// A block of a wide layout with nothing in its columns was not taken
+	// (a window the student was not tested in): skipped, not rejected.
+	if len(l.cols.blocks) > 0 && l.hasBlockColumns() {
+		var empty []string
+		for _, f := range l.cols.fields {
+			if f.blockIndexes != nil {
+				empty = append(empty, fmt.Sprintf("nullif(trim(r.%s), '') IS NULL", rawCol(f.Name)))
+			}
+		}
+		labels := make([]string, len(l.cols.blocks))
+		for b, blk := range l.cols.blocks {
+			labels[b] = fmt.Sprintf("WHEN %d THEN %s", b, sqlString("empty block "+blk.Label+" (all its columns blank)"))
+		}
+		inner = append(inner, fmt.Sprintf(`CASE WHEN %s THEN CASE r.rowid %% %d %s END END AS "__block_empty"`,
+			strings.Join(empty, " AND "), l.blocks, strings.Join(labels, " ")))
+		skipExpr = `coalesce("__block_empty", ` + skipExpr + `)`
 	}
 	badExpr := strings.Join(append(problems, required...), " OR ")
 	if badExpr == "" {
@@ -81,6 +112,16 @@ func (l *loader) buildTyped() error {
 		strings.Join(inner, ",\n\t\t\t"), strings.Join(joins, "\n\t\t\t"))
 	args = append(args, l.dataRows)
 	return l.exec(q, args...)
+}
+
+// hasBlockColumns says whether some field comes from the wide blocks' columns.
+func (l *loader) hasBlockColumns() bool {
+	for _, f := range l.cols.fields {
+		if f.blockIndexes != nil {
+			return true
+		}
+	}
+	return false
 }
 
 func joinAlias(field string) string { return `"j_` + field + `"` }
@@ -110,8 +151,12 @@ var trimmedChars = func() string {
 
 // derive fills what the file leaves out but the rules give: a session's
 // duration from its start and end, an assessment's window and school year
-// from its test date.
+// from its test date, its measure (composite unless the file says), a
+// school's id from its name in the config.
 func (l *loader) derive(value map[string]string) {
+	if l.cols.schoolByName {
+		value["school_id"] = joinAlias("school_name") + ".school_id"
+	}
 	switch l.req.Source.Kind {
 	case "sessions":
 		if l.cols.get("start_time").index >= 0 && l.cols.get("end_time").index >= 0 {
@@ -120,6 +165,7 @@ func (l *loader) derive(value map[string]string) {
 				value["duration_minutes"], e, s, e, s)
 		}
 	case "assessments":
+		value["measure"] = fmt.Sprintf("coalesce(%s, 'composite')", value["measure"])
 		if l.cols.get("test_date").index >= 0 {
 			d := joinAlias("test_date")
 			value["window"] = fmt.Sprintf("coalesce(%s, %s.win)", value["window"], d)
@@ -172,7 +218,7 @@ func (l *loader) findRejects() error {
 func (l *loader) explainBadRows() error {
 	startEnd := l.cols.get("start_time").index >= 0 && l.cols.get("end_time").index >= 0
 	for _, f := range l.cols.fields {
-		if f.index >= 0 && needsParsing(f.Type) {
+		if f.index >= 0 && f.parsed {
 			if err := l.exec(fmt.Sprintf(`INSERT INTO bad SELECT b.rec, ?, b.%s, j.problem, NULL
 				FROM badrows b JOIN %s j ON j.raw = b.%s WHERE j.problem IS NOT NULL`,
 				rawCol(f.Name), mapTable(f.Name), rawCol(f.Name)), f.Name); err != nil {
@@ -194,7 +240,7 @@ func (l *loader) explainBadRows() error {
 		}
 		// Empty, not unreadable: an unreadable value is explained above.
 		unreadable := "false"
-		if f.index >= 0 && needsParsing(f.Type) {
+		if f.index >= 0 && f.parsed {
 			unreadable = fmt.Sprintf("EXISTS (SELECT 1 FROM %s j WHERE j.raw = b.%s AND j.problem IS NOT NULL)", mapTable(f.Name), rawCol(f.Name))
 		}
 		join := ""
@@ -219,7 +265,7 @@ func keyExpr(kind string) string {
 	case "sessions":
 		return `coalesce(session_id, concat_ws('|', student_id, CAST(session_date AS VARCHAR), coalesce(CAST(start_time AS VARCHAR), ''), coalesce(subject, '')))`
 	case "assessments":
-		return `concat_ws('|', student_id, assessment, subject, school_year, "window")`
+		return `concat_ws('|', student_id, assessment, subject, school_year, "window", measure)`
 	default:
 		return `student_id`
 	}
@@ -233,6 +279,9 @@ func storedColumns(kind string) []string {
 		if c != `"school_name"` {
 			cols = append(cols, c)
 		}
+	}
+	if kind == "assessments" {
+		cols = append(cols, "primary_measure")
 	}
 	return cols
 }
@@ -365,17 +414,26 @@ func (l *loader) flushRejects() error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	recordOf := l.rowidToRecord(len(list) > 0)
+	toRecord := l.rowidToRecord(len(list) > 0)
+	// A wide layout's raw has a row per block of each record.
+	recordOf := func(rowid int64) int { return toRecord(rowid / l.blocks) }
 	distinct := map[int64]bool{}
 	for i := range list {
 		distinct[list[i].Record] = true
 		rec := recordOf(list[i].Record)
+		f := l.cols.get(list[i].Field)
+		list[i].Column = f.header
+		if block := list[i].Record % l.blocks; f.blockHeaders != nil && int(block) < len(f.blockHeaders) {
+			list[i].Column = f.blockHeaders[block]
+		} else if len(l.cols.blocks) > 0 && list[i].Field != "" && f.blockSets != nil {
+			list[i].Column = ""
+			list[i].Reason += fmt.Sprintf(" (block %s)", l.cols.blocks[block].Label)
+		}
 		list[i].Line = int64(l.prep.LineOf(rec))
 		if others[i] >= 0 {
 			list[i].Reason = strings.ReplaceAll(list[i].Reason, "{other_line}", fmt.Sprint(l.prep.LineOf(recordOf(others[i]))))
 		}
 		list[i].Record = int64(rec + 1)
-		list[i].Column = l.cols.get(list[i].Field).header
 	}
 	l.res.Rejected += int64(len(distinct))
 	sort.SliceStable(list, func(i, j int) bool { return list[i].Line < list[j].Line })

@@ -76,6 +76,7 @@ var fields = map[string][]Field{
 		{"scale_score", Number, true, "scale score (RIT, i-Ready scale)"},
 		{"percentile", Percentile, false, "national percentile rank, 0-100"},
 		{"achievement_level", Text, false, "the vendor's achievement level or placement"},
+		{"measure", Text, false, "composite (the default), or the subtest's name (psf, orf, ...)"},
 	},
 	"roster": {
 		{"student_id", ID, true, "district student id, leading zeros kept"},
@@ -256,6 +257,29 @@ func merge(base, p config.Profile) config.Profile {
 		out.SkipFooter = p.SkipFooter
 	}
 	out.Columns = mergeMap(base.Columns, p.Columns)
+	if p.Wide != nil {
+		out.Wide = p.Wide
+	}
+	if p.FileName != "" {
+		out.FileName = p.FileName
+	}
+	if p.StudentIDWidth != 0 {
+		out.StudentIDWidth = p.StudentIDWidth
+	}
+	if p.PrimaryMeasure != "" {
+		out.PrimaryMeasure = p.PrimaryMeasure
+	}
+	out.KeepColumns = append(slices.Clone(base.KeepColumns), p.KeepColumns...)
+	out.NullValues = mergeMap(base.NullValues, p.NullValues)
+	if base.ValueMaps != nil || p.ValueMaps != nil {
+		out.ValueMaps = map[string]config.Codes{}
+		for f, m := range base.ValueMaps {
+			out.ValueMaps[f] = m
+		}
+		for f, m := range p.ValueMaps {
+			out.ValueMaps[f] = mergeMap(out.ValueMaps[f], m)
+		}
+	}
 	out.Constants = mergeMap(base.Constants, p.Constants)
 	out.StatusValues = mergeMap(base.StatusValues, p.StatusValues)
 	out.SubjectValues = mergeMap(base.SubjectValues, p.SubjectValues)
@@ -267,11 +291,11 @@ func merge(base, p config.Profile) config.Profile {
 	return out
 }
 
-func mergeMap(base, over map[string]string) map[string]string {
+func mergeMap[M ~map[string]V, V any](base, over M) M {
 	if base == nil && over == nil {
 		return nil
 	}
-	out := map[string]string{}
+	out := M{}
 	for k, v := range base {
 		out[k] = v
 	}
@@ -313,12 +337,48 @@ func check(l *config.Locator, cfg *config.Config, key string, p config.Profile) 
 		}
 		return strings.Join(n, ", ")
 	}
-	for field, header := range p.Columns {
-		if !known(field) {
-			add(key+".columns."+field, "%q is not a field of %s files (fields: %s)", field, p.Kind, fieldNames())
+	checkColumns := func(k string, cols config.Columns) {
+		for _, field := range slices.Sorted(maps.Keys(cols)) {
+			if !known(field) {
+				add(k+"."+field, "%q is not a field of %s files (fields: %s)", field, p.Kind, fieldNames())
+			}
+			if len(cols[field]) == 0 {
+				add(k+"."+field, "expected the header of the column holding %s", field)
+			}
+			for _, header := range cols[field] {
+				if strings.TrimSpace(header) == "" {
+					add(k+"."+field, "expected the header of the column holding %s, got an empty one", field)
+				}
+			}
 		}
-		if strings.TrimSpace(header) == "" {
-			add(key+".columns."+field, "expected the header of the column holding %s", field)
+	}
+	checkColumns(key+".columns", p.Columns)
+	errs = append(errs, checkWide(l, key, p, known, fieldNames)...)
+	for _, field := range slices.Sorted(maps.Keys(p.ValueMaps)) {
+		if !known(field) {
+			add(key+".value_maps."+field, "%q is not a field of %s files (fields: %s)", field, p.Kind, fieldNames())
+		}
+	}
+	for _, field := range slices.Sorted(maps.Keys(p.NullValues)) {
+		if field != "*" && !known(field) {
+			add(key+".null_values."+field, "%q is not a field of %s files (fields: %s; or \"*\" for every field)", field, p.Kind, fieldNames())
+		}
+	}
+	if p.StudentIDWidth < 0 || p.StudentIDWidth > 40 {
+		add(key+".student_id_width", "expected a width from 1 to 40 (the digits a student id has), got %d", p.StudentIDWidth)
+	}
+	if p.PrimaryMeasure != "" && p.Kind != "assessments" {
+		add(key+".primary_measure", "only assessment files have measures")
+	}
+	if p.FileName != "" {
+		if _, parts, err := FileNamePattern(p.FileName); err != nil {
+			add(key+".file_name", "%v", err)
+		} else {
+			for _, field := range parts {
+				if !known(field) {
+					add(key+".file_name", "{%s} is not a field of %s files (fields: %s)", field, p.Kind, fieldNames())
+				}
+			}
 		}
 	}
 	// Constants are read as a file's cell would be, so a bad one fails here
@@ -374,7 +434,7 @@ func check(l *config.Locator, cfg *config.Config, key string, p config.Profile) 
 		_, con := p.Constants[f.Name]
 		_, hc := p.HeaderConstants[f.Name]
 		derivable := Derivable(p, f.Name)
-		if !col && !con && !hc && !derivable {
+		if !col && !con && !hc && !derivable && !inWide(p, f.Name) && !inFileName(p, f.Name) {
 			add(key+".columns", "expected a column for the required field %s (%s)", f.Name, f.Meaning)
 		}
 	}
@@ -385,11 +445,12 @@ func check(l *config.Locator, cfg *config.Config, key string, p config.Profile) 
 // session's duration from its start and end times, an assessment's window
 // and school year from its test date.
 func Derivable(p config.Profile, field string) bool {
+	has := func(f string) bool { return len(p.Columns[f]) > 0 || inWide(p, f) }
 	switch field {
 	case "duration_minutes":
-		return p.Columns["start_time"] != "" && p.Columns["end_time"] != ""
+		return has("start_time") && has("end_time")
 	case "window", "school_year":
-		return p.Kind == "assessments" && p.Columns["test_date"] != ""
+		return p.Kind == "assessments" && has("test_date")
 	}
 	return false
 }

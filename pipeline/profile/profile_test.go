@@ -91,7 +91,7 @@ profiles:
 		t.Fatal(err)
 	}
 	p, _ := set.Get("a-child")
-	if p.Kind != "sessions" || p.DateFormat != "1/2/06" || p.StatusValues["Y"] != "attended" || p.Columns["student_id"] != "student_id" {
+	if p.Kind != "sessions" || p.DateFormat != "1/2/06" || p.StatusValues["Y"] != "attended" || p.Columns["student_id"].First() != "student_id" {
 		t.Errorf("a-child resolved to %+v", p.Profile)
 	}
 }

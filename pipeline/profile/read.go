@@ -19,7 +19,8 @@ type Value struct {
 	// For dates: the testing window and school year the date falls in.
 	Window     string
 	SchoolYear string
-	Minutes    any // for times: minutes after midnight
+	Minutes    any    // for times: minutes after midnight
+	SchoolID   string // for a school name read by name: the config's id for it
 }
 
 // Reader reads the raw values of one field of one kind of file under a
@@ -30,15 +31,46 @@ type Reader struct {
 	Field   Field
 	Profile config.Profile
 	Config  *config.Config
+	// SchoolByName looks a school name up in the config's schools list, for
+	// a file that gives no school id.
+	SchoolByName bool
 }
 
-// Read reads one raw value.
+// IsNull says whether a trimmed cell is one of the profile's words for "no
+// value" in a field (compared without regard to case).
+func IsNull(p config.Profile, field, s string) bool {
+	for _, list := range [][]string{p.NullValues[field], p.NullValues["*"]} {
+		for _, n := range list {
+			if strings.EqualFold(values.Trim(n), s) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Read reads one raw value: the profile's null values are empty, its value
+// map for the field rewrites the text, and the field's parser reads it.
 func (p Reader) Read(raw string) Value {
 	s := values.Trim(raw)
-	if s == "" {
+	if s == "" || IsNull(p.Profile, p.Field.Name, s) {
 		return Value{}
 	}
+	if m := p.Profile.ValueMaps[p.Field.Name]; len(m) > 0 {
+		if v, ok := values.Lookup(s, m); ok {
+			s = values.Trim(v)
+			if s == "" {
+				return Value{}
+			}
+		}
+	}
 	quoted := fmt.Sprintf("%s %q", p.Field.Name, s)
+	if s != values.Trim(raw) {
+		quoted = fmt.Sprintf("%s %q (%q in the file)", p.Field.Name, s, values.Trim(raw))
+	}
+	if p.SchoolByName && p.Field.Name == "school_name" {
+		return p.schoolByName(s)
+	}
 	bad := func(problem values.Problem) Value { return Value{Problem: quoted + " " + string(problem)} }
 	// plain turns a value reader's (value, problem) into a Value.
 	plain := func(v any, problem values.Problem) Value {
@@ -116,6 +148,26 @@ func (p Reader) Read(raw string) Value {
 		return Value{Value: v}
 	}
 	return Value{Value: s}
+}
+
+// schoolByName finds a school's id in the config's schools list by its
+// name, compared without regard to case or repeated spaces. A name is never
+// taken for an id.
+func (p Reader) schoolByName(s string) Value {
+	key := func(n string) string { return strings.Join(strings.Fields(strings.ToLower(n)), " ") }
+	var names []string
+	if p.Config != nil {
+		for _, sc := range p.Config.Schools {
+			if sc.Name != "" && key(sc.Name) == key(s) {
+				return Value{Value: s, SchoolID: sc.ID}
+			}
+			names = append(names, sc.Name)
+		}
+	}
+	if len(names) > 8 {
+		names = append(names[:8], "…")
+	}
+	return Value{Problem: fmt.Sprintf("school_name %q is not in the config's schools list (%s), so its school id is unknown; add it under schools: with its id", s, strings.Join(names, ", "))}
 }
 
 func knownCodes(m, defaults map[string]string) string {

@@ -19,8 +19,9 @@
 WITH scores AS (
     SELECT a.*, coalesce(a.grade, st.grade) AS g, coalesce(a.school_id, st.school_id) AS school
     FROM assessments a LEFT JOIN students st USING (student_id)
-    WHERE a.school_year = $school_year
-       OR ($baseline_prior_spring AND a.school_year = $prior_school_year AND a."window" = 'spring')
+    WHERE a.primary_measure  -- a composite, not its subtests
+      AND (a.school_year = $school_year
+       OR ($baseline_prior_spring AND a.school_year = $prior_school_year AND a."window" = 'spring'))
 ),
 z AS (
     -- mean and sample SD from exact integer sums (scores in thousandths):

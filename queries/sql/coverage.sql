@@ -11,7 +11,7 @@ WITH baseline AS (
            arg_min(school_id, test_date)  AS school_id,
            arg_min(grade, test_date)      AS grade
     FROM assessments
-    WHERE school_year = $school_year AND percentile IS NOT NULL
+    WHERE school_year = $school_year AND percentile IS NOT NULL AND primary_measure
     GROUP BY student_id, subject
 ),
 served AS (

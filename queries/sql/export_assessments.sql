@@ -10,9 +10,11 @@ SELECT
     a.scale_score,
     a.percentile,
     a.achievement_level,
+    a.measure,
+    a.primary_measure,
     a.school_year
 FROM assessments a
 JOIN student_keys k ON k.student_id = a.student_id
 LEFT JOIN students st ON st.student_id = a.student_id
 WHERE $year IS NULL OR a.school_year = $year
-ORDER BY a.school_year, k.student_key, a.subject, a.test_date
+ORDER BY a.school_year, k.student_key, a.subject, a.test_date, a.measure
