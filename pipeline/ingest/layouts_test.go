@@ -180,3 +180,22 @@ func TestEveryRowRejectedIsAFailedFile(t *testing.T) {
 		t.Errorf("again: %s", again.Status)
 	}
 }
+
+// Two administrations in one window are both kept; the same test twice in
+// a file is a correction, and the last row counts.
+func TestSeveralAdministrationsInAWindow(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "")
+	csv := "student_id,assessment,subject,school_year,window,test_date,scale_score\n" +
+		"5001,isip,ela,2025-26,fall,2025-09-05,200\n" +
+		"5001,isip,ela,2025-26,fall,2025-10-03,210\n" +
+		"5001,isip,ela,2025-26,fall,2025-10-03,211\n"
+	res := f.load("tests", write(t, "isip.csv", csv))
+	if res.Loaded != 2 || res.Skipped != 1 {
+		t.Fatalf("loaded %d skipped %d (%v)", res.Loaded, res.Skipped, res.SkipReasons)
+	}
+	got := f.query(`SELECT strftime(test_date, '%m-%d'), scale_score, line FROM assessments ORDER BY test_date`)
+	if !slices.Equal(got, []string{"09-05|200|2", "10-03|211|4"}) {
+		t.Errorf("got %v", got)
+	}
+}

@@ -265,7 +265,7 @@ func keyExpr(kind string) string {
 	case "sessions":
 		return `coalesce(session_id, concat_ws('|', student_id, CAST(session_date AS VARCHAR), coalesce(CAST(start_time AS VARCHAR), ''), coalesce(subject, '')))`
 	case "assessments":
-		return `concat_ws('|', student_id, assessment, subject, school_year, "window", measure)`
+		return `concat_ws('|', student_id, assessment, subject, school_year, "window", measure, CAST(test_date AS VARCHAR))`
 	default:
 		return `student_id`
 	}
@@ -362,8 +362,9 @@ func (l *loader) stageRows() error {
 		}
 		return l.drop(`SELECT rec FROM bad WHERE other_rec IS NOT NULL`)
 	case "assessments":
-		// Retests in one window are normal: the latest test counts.
-		return l.supersede(`ORDER BY test_date DESC, rec DESC`, "an earlier test in the same window (the latest counts)")
+		// Every administration in a window is kept (its test date is in the
+		// key); the same test twice in one file is a correction: the last row counts.
+		return l.supersede(`ORDER BY rec DESC`, "the same test (student, subject, window, measure and date) appears again further down (the last row counts)")
 	default:
 		return l.supersede(`ORDER BY rec DESC`, "the same student appears again further down (the last row counts)")
 	}

@@ -7,7 +7,8 @@
 -- student tutored in the subject it is the latest score in that subject and
 -- assessment taken on or before the day of their first attended session
 -- (in the school year; with $baseline_prior_spring also the prior year's
--- spring score); for everyone else it is the year's first window. A tutored
+-- spring score); for everyone else it is the year's first window, and in it
+-- the administration nearest the window's start. A tutored
 -- student with no such score stays in the table with no baseline,
 -- "group" = 'excluded' and excluded_reason saying why, so the report can
 -- count them.
@@ -54,6 +55,9 @@ outcomes AS (
            coalesce(f.first_session < o.test_date, false) AS began_before
     FROM z o LEFT JOIN first_session f USING (student_id, subject)
     WHERE o.school_year = $school_year AND o."window" = $outcome_window
+    -- several administrations in the outcome window (monthly tests,
+    -- retests): the one nearest the window's end counts
+    QUALIFY row_number() OVER (PARTITION BY o.student_id, o.subject, o.assessment ORDER BY o.test_date DESC) = 1
 ),
 baselines AS (
     SELECT o.student_id, o.subject, o.assessment, o.test_date AS outcome_date,
@@ -64,6 +68,7 @@ baselines AS (
     FROM outcomes o
     JOIN z b ON b.student_id = o.student_id AND b.subject = o.subject AND b.assessment = o.assessment
         AND b.test_date < o.test_date
+        AND b.window_rank < o.window_rank   -- from an earlier window: not a retest in the outcome's
         AND (b.window_rank > 0 OR o.began_before)   -- the prior spring only as a baseline before tutoring
         AND (NOT o.began_before OR b.test_date <= o.first_session)
 ),
