@@ -79,7 +79,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{ExitUsage, fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())}
 	})
-	root.AddCommand(e.ingestCmd(), e.checkCmd(), e.statusCmd(), e.rejectsCmd(), e.metricsCmd(), e.exportCmd(), e.runCmd(), e.scheduleCmd(), e.demoCmd(), e.reportCmd(), e.benchCmd())
+	root.AddCommand(e.ingestCmd(), e.checkCmd(), e.statusCmd(), e.rejectsCmd(), e.metricsCmd(), e.exportCmd(), e.runCmd(), e.scheduleCmd(), e.demoCmd(), e.reportCmd(), e.benchCmd(), e.profileCmd())
 	err := root.ExecuteContext(ctx)
 	for _, r := range e.release {
 		r()
