@@ -211,6 +211,14 @@ type Profile struct {
 	// PrimaryMeasure is the measure that growth, coverage and impact use
 	// when a file gives several (default composite).
 	PrimaryMeasure string `yaml:"primary_measure"`
+	// Bundle names the member of a .zip to read (users.csv of a OneRoster
+	// bundle); the zip's other members can be joined.
+	Bundle string `yaml:"bundle"`
+	// Join looks fields up in other files beside the file (or in its zip).
+	Join []Join `yaml:"join"`
+	// RowsWhere keeps only rows whose column holds one of the values
+	// ({role: [student]}); the others are skipped and counted.
+	RowsWhere map[string][]string `yaml:"rows_where"`
 	// Constants gives a field the same value on every row (assessment: map_growth).
 	Constants Codes `yaml:"constants"`
 	// HeaderConstants gives a field a value decided by which header the file
@@ -236,6 +244,19 @@ type WideBlock struct {
 	Values      []string `yaml:"values"`
 	Sets        string   `yaml:"sets"`
 	Columns     Columns  `yaml:"columns"`
+}
+
+// Join looks fields up in another file by a key: the row's Key column (the
+// first non-empty of them; of a comma-separated list, its first item)
+// matched against the other file's On column. Columns maps fields (or a
+// rows_where name) to the other file's headers. A file named Optional may be
+// missing; otherwise a missing file rejects the load.
+type Join struct {
+	File     string  `yaml:"file"`
+	Key      Headers `yaml:"key"`
+	On       string  `yaml:"on"`
+	Columns  Columns `yaml:"columns"`
+	Optional bool    `yaml:"optional"`
 }
 
 // Date is a calendar day written as YYYY-MM-DD in the config. A value that

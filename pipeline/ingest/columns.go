@@ -3,6 +3,8 @@ package ingest
 import (
 	"crypto/sha256"
 	"fmt"
+	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -29,6 +31,26 @@ type fieldSource struct {
 	blockIndexes [][]int
 	blockHeaders []string
 	blockSets    []string
+	// join is the profile join: (index) that fills the field, -1 for none.
+	join    int
+	joinCol string
+}
+
+// joinUse is one of the profile's joins as this file has it.
+type joinUse struct {
+	config.Join
+	path   string // the file joined; "" when an optional one is missing
+	keyIdx []int  // this file's key columns, first non-empty wins
+}
+
+// whereUse is one rows_where: condition: a column of the file, or a
+// column a join fills.
+type whereUse struct {
+	name    string
+	values  []string
+	idx     []int
+	join    int // -1 when from the file
+	joinCol string
 }
 
 type columnMap struct {
@@ -41,6 +63,8 @@ type columnMap struct {
 	// of their columns is); none for a plain layout.
 	blocks       []profile.Block
 	schoolByName bool
+	joins        []joinUse
+	where        []whereUse
 }
 
 func (m *columnMap) get(name string) fieldSource {
@@ -49,7 +73,7 @@ func (m *columnMap) get(name string) fieldSource {
 			return f
 		}
 	}
-	return fieldSource{index: -1}
+	return fieldSource{index: -1, join: -1}
 }
 
 // mapColumns finds each profile column among the file's headers. A missing
@@ -113,8 +137,50 @@ func mapColumns(p profile.Profile, prep *Prepared, cfg *config.Config, name stri
 				"the file's name %q does not fit the profile's file_name pattern %q (which gives %s)", base, p.FileName, strings.Join(parts, ", "))}
 		}
 	}
+	// Joined files: found beside the file (or in its zip), keyed by columns
+	// of this one.
+	for i, j := range p.Join {
+		ju := joinUse{Join: j}
+		idx, _ := find(j.Key)
+		if len(idx) == 0 {
+			return m, &FileError{File: prep.Original, Reason: fmt.Sprintf(
+				"the profile joins %s by %s, which is not a column of the file; headers found on line %d: %s",
+				j.File, quoteList(j.Key, 4), prep.HeaderLine, quoteList(prep.Headers, 40))}
+		}
+		ju.keyIdx = idx
+		for _, i := range idx {
+			used[i] = true
+		}
+		ju.path = findBeside(prep.JoinDir, j.File)
+		if ju.path == "" && !j.Optional {
+			return m, &FileError{File: prep.Original, Reason: fmt.Sprintf(
+				"the profile joins %s, which is not beside the file (in %s)", j.File, prep.JoinDir)}
+		}
+		_ = i
+		m.joins = append(m.joins, ju)
+	}
+	for _, name := range slices.Sorted(maps.Keys(p.RowsWhere)) {
+		wu := whereUse{name: name, values: p.RowsWhere[name], join: -1}
+		if idx, _ := find(config.Headers{name}); len(idx) > 0 {
+			wu.idx = idx
+			used[idx[0]] = true
+		} else {
+			for ji, ju := range m.joins {
+				if hs, ok := ju.Columns[name]; ok && ju.path != "" {
+					wu.join, wu.joinCol = ji, hs.First()
+					break
+				}
+			}
+			if wu.join < 0 {
+				return m, &FileError{File: prep.Original, Reason: fmt.Sprintf(
+					"rows_where: names %q, which is not a column of the file nor of a file it joins; headers found on line %d: %s",
+					name, prep.HeaderLine, quoteList(prep.Headers, 40))}
+			}
+		}
+		m.where = append(m.where, wu)
+	}
 	for _, f := range profile.Fields(p.Kind) {
-		fs := fieldSource{Field: f, index: -1}
+		fs := fieldSource{Field: f, index: -1, join: -1}
 		fs.parsed = needsParsing(f.Type) || len(p.ValueMaps[f.Name]) > 0
 		if hs, ok := p.Columns[f.Name]; ok {
 			if idx, found := find(hs); len(idx) > 0 {
@@ -126,6 +192,15 @@ func mapColumns(p profile.Profile, prep *Prepared, cfg *config.Config, name stri
 				missing = append(missing, fmt.Sprintf("%s (for %s)%s", quoteList(hs, 4), f.Name, didYouMean(hs.First(), prep.Headers)))
 			} else {
 				m.missingOptional = append(m.missingOptional, strings.Join(hs, " / "))
+			}
+		}
+		if fs.index < 0 {
+			for ji, ju := range m.joins {
+				if hs, ok := ju.Columns[f.Name]; ok && ju.path != "" {
+					fs.index, fs.join, fs.joinCol = 0, ji, hs.First()
+					fs.header = fmt.Sprintf("%s: %s", ju.File, hs.First())
+					break
+				}
 			}
 		}
 		if fs.index < 0 && len(m.blocks) > 0 && profile.InWide(p.Profile, f.Name) {
@@ -177,7 +252,7 @@ func mapColumns(p profile.Profile, prep *Prepared, cfg *config.Config, name stri
 				fs.constant, decidedBy = &v, header
 				used[i] = true
 			}
-			if f.Required && fs.constant == nil && len(p.Columns[f.Name]) == 0 && !derivable(p, f.Name, index) && !profile.InWide(p.Profile, f.Name) {
+			if f.Required && fs.constant == nil && len(p.Columns[f.Name]) == 0 && !derivable(p, f.Name, index) && !profile.InWide(p.Profile, f.Name) && !profile.InJoin(p.Profile, f.Name) {
 				missing = append(missing, fmt.Sprintf("%s (no column, constant or header constant gives it)", f.Name))
 			}
 		}
@@ -318,6 +393,20 @@ func editDistance(a, b string) int {
 	return prev[len(rb)]
 }
 
+// findBeside finds name in dir, without regard to case.
+func findBeside(dir, name string) string {
+	if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+		return filepath.Join(dir, name)
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if !e.IsDir() && strings.EqualFold(e.Name(), name) {
+			return filepath.Join(dir, e.Name())
+		}
+	}
+	return ""
+}
+
 // describe says where each field comes from, for check.
 func (m *columnMap) describe() []string {
 	var out []string
@@ -337,6 +426,9 @@ func (m *columnMap) describe() []string {
 				}
 			}
 			from = "per block: " + strings.Join(parts, ", ")
+		case f.join >= 0:
+			j := m.joins[f.join]
+			from = fmt.Sprintf("%s column %q, matched by %s = %s", j.File, f.joinCol, strings.Join(j.Key, " / "), j.On)
 		case f.index >= 0:
 			from = fmt.Sprintf("column %q", f.header)
 			if len(f.indexes) > 1 {

@@ -1,6 +1,9 @@
 package ingest
 
 import (
+	"archive/zip"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -197,5 +200,84 @@ func TestSeveralAdministrationsInAWindow(t *testing.T) {
 	got := f.query(`SELECT strftime(test_date, '%m-%d'), scale_score, line FROM assessments ORDER BY test_date`)
 	if !slices.Equal(got, []string{"09-05|200|2", "10-03|211|4"}) {
 		t.Errorf("got %v", got)
+	}
+}
+
+// zipFolder writes the files of dir into a zip in a temp folder.
+func zipFolder(t *testing.T, dir, name string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), name)
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := zw.Create("export/" + e.Name()) // a folder inside, as some SIS write it
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(data)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	return out
+}
+
+// A OneRoster bundle, 1.1 and 1.2, zipped or as a folder: students only,
+// their school's id and name from orgs.csv, gender from demographics.csv.
+func TestOneRosterBundles(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, path string
+		read       int64
+		want       []string
+	}{
+		{"1.1 zip", zipFolder(t, "testdata/layouts/oneroster11", "oneroster.zip"), 5,
+			[]string{"001001|101|3|female", "001002|102|0|male", "001003|101|NULL|NULL"}},
+		{"1.1 folder", "testdata/layouts/oneroster11/users.csv", 5,
+			[]string{"001001|101|3|female", "001002|102|0|male", "001003|101|NULL|NULL"}},
+		{"1.2 zip", zipFolder(t, "testdata/layouts/oneroster12", "oneroster.zip"), 3,
+			[]string{"001001|101|3|NULL", "001002|102|0|NULL"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, "")
+			res := f.load("roster", c.path, "oneroster")
+			if res.Status != StatusLoaded || res.Rejected != 0 || res.Read != c.read || res.Loaded != int64(len(c.want)) {
+				t.Fatalf("%s %s: read %d loaded %d rejected %d skipped %d %v", res.Status, res.Message, res.Read, res.Loaded, res.Rejected, res.Skipped, res.Rejects)
+			}
+			got := f.query(`SELECT student_id, school_id, grade, gender FROM students ORDER BY 1`)
+			if !slices.Equal(got, c.want) {
+				t.Errorf("students %v, want %v", got, c.want)
+			}
+			if names := f.query(`SELECT school_id, name FROM schools ORDER BY 1`); !slices.Equal(names, []string{"101|Lincoln Elementary", "102|Washington Middle"}) {
+				t.Errorf("schools %v", names)
+			}
+			for _, row := range f.query(`SELECT * FROM students`) {
+				if strings.Contains(row, "Ann") || strings.Contains(row, "ann@x.org") {
+					t.Errorf("a name reached the warehouse: %s", row)
+				}
+			}
+		})
+	}
+	// A zip without users.csv is rejected whole, naming what it holds.
+	f := newFixture(t, "")
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "orgs.csv"), []byte("sourcedId,name\n"), 0o600)
+	res := f.load("roster", zipFolder(t, dir, "partial.zip"), "oneroster")
+	if res.Status != StatusRejected || !strings.Contains(res.Message, `the zip has no users.csv (the profile's bundle: file); it holds "orgs.csv"`) {
+		t.Errorf("%s: %s", res.Status, res.Message)
 	}
 }

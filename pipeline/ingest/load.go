@@ -197,6 +197,10 @@ func Load(ctx context.Context, c *sql.Conn, req Request) (*Result, error) {
 	// rows it creates provisional rowids, and raw's rowid is the record's
 	// place in the file.
 	if err := l.stageFile(); err != nil {
+		if errors.As(err, &fileErr) { // a joined file that cannot be read
+			fileErr.File = req.name()
+			return rejectWhole(ctx, c, req, res, prep, profHash, fp, fileErr, start)
+		}
 		return nil, fmt.Errorf("load %s: %w", req.name(), err)
 	}
 	tx, err := c.BeginTx(ctx, nil)
@@ -431,8 +435,21 @@ func (l *loader) readRaw() error {
 		}
 	} else {
 		for _, f := range l.cols.fields {
-			if f.index >= 0 {
+			switch {
+			case f.join >= 0:
+				sel = append(sel, "CAST(NULL AS VARCHAR) AS "+rawCol(f.Name)) // filled by joinFiles
+			case f.index >= 0:
 				sel = append(sel, l.cellExpr(f.Name, f.indexes)+" AS "+rawCol(f.Name))
+			}
+		}
+		for j, ju := range l.cols.joins {
+			sel = append(sel, fmt.Sprintf(`%s AS "__join_key_%d"`, l.cellExpr("", ju.keyIdx), j))
+		}
+		for w, wu := range l.cols.where {
+			if wu.join >= 0 {
+				sel = append(sel, fmt.Sprintf(`CAST(NULL AS VARCHAR) AS "__where_%d"`, w))
+			} else {
+				sel = append(sel, fmt.Sprintf(`%s AS "__where_%d"`, l.cellExpr("", wu.idx), w))
 			}
 		}
 	}
@@ -526,6 +543,9 @@ func (l *loader) readRaw() error {
 	if len(l.cols.blocks) > 0 {
 		return l.unpivot()
 	}
+	if err := l.joinFiles(); err != nil {
+		return err
+	}
 	n64, err := l.count(`SELECT count(*) FROM raw`)
 	if err != nil {
 		return err
@@ -580,6 +600,97 @@ func (l *loader) unpivot() error {
 	l.res.Skipped += int64(len(l.footerRows))
 	l.dataRows = records * l.blocks
 	return nil
+}
+
+// joinFiles fills the fields a profile looks up in other files: each
+// joined file is read (all text, one row per key: the first value of each
+// column), and raw's rows take the values of their key. The key of a row
+// is its first non-empty key column; of a comma-separated list, the first
+// item (OneRoster's orgSourcedIds). An UPDATE keeps raw's rowids, which
+// are the records' places in the file.
+func (l *loader) joinFiles() error {
+	for j, ju := range l.cols.joins {
+		if ju.path == "" {
+			continue // an optional file that is not there
+		}
+		cols, err := l.headersOf(ju.path)
+		if err != nil {
+			return &FileError{File: l.req.name(), Reason: fmt.Sprintf("the joined file %s cannot be read: %v", ju.File, err)}
+		}
+		has := func(h string) bool {
+			return slices.ContainsFunc(cols, func(c string) bool { return strings.EqualFold(c, h) })
+		}
+		exact := func(h string) string {
+			for _, c := range cols {
+				if strings.EqualFold(c, h) {
+					return c
+				}
+			}
+			return h
+		}
+		if !has(ju.On) {
+			return &FileError{File: l.req.name(), Reason: fmt.Sprintf("the joined file %s has no column %q (it has %s)", ju.File, ju.On, quoteList(cols, 30))}
+		}
+		var agg, set []string
+		n := 0
+		add := func(target, header string) error {
+			if !has(header) {
+				return &FileError{File: l.req.name(), Reason: fmt.Sprintf("the joined file %s has no column %q (it has %s)", ju.File, header, quoteList(cols, 30))}
+			}
+			agg = append(agg, fmt.Sprintf(`min(nullif(trim(%s), '')) AS v%d`, quoteIdent(exact(header)), n))
+			set = append(set, fmt.Sprintf(`%s = j.v%d`, target, n))
+			n++
+			return nil
+		}
+		for _, f := range l.cols.fields {
+			if f.join == j {
+				if err := add(rawCol(f.Name), f.joinCol); err != nil {
+					return err
+				}
+			}
+		}
+		for w, wu := range l.cols.where {
+			if wu.join == j {
+				if err := add(fmt.Sprintf(`"__where_%d"`, w), wu.joinCol); err != nil {
+					return err
+				}
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		table := fmt.Sprintf(`"join_%d"`, j)
+		if err := l.exec(fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS SELECT trim(%s) AS k, %s
+			FROM read_csv(?, header = true, all_varchar = true, auto_detect = true, null_padding = true, strict_mode = false)
+			WHERE nullif(trim(%s), '') IS NOT NULL GROUP BY 1`,
+			table, quoteIdent(exact(ju.On)), strings.Join(agg, ", "), quoteIdent(exact(ju.On))), ju.path); err != nil {
+			return fmt.Errorf("read the joined file %s: %w", ju.File, err)
+		}
+		if err := l.exec(fmt.Sprintf(`UPDATE raw SET %s FROM %s j WHERE j.k = trim(split_part(raw."__join_key_%d", ',', 1))`,
+			strings.Join(set, ", "), table, j)); err != nil {
+			return fmt.Errorf("join %s: %w", ju.File, err)
+		}
+		_ = l.exec(`DROP TABLE IF EXISTS temp.` + table)
+	}
+	return nil
+}
+
+// headersOf reads the header line of a joined CSV file.
+func (l *loader) headersOf(path string) ([]string, error) {
+	rows, err := l.q.QueryContext(l.ctx, `SELECT column_name FROM (DESCRIBE SELECT * FROM read_csv(?, header = true, all_varchar = true, auto_detect = true, null_padding = true, strict_mode = false))`, path)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var cols []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		cols = append(cols, c)
+	}
+	return cols, rows.Err()
 }
 
 // cellExpr is the SQL for a field's raw text from the file's columns: the

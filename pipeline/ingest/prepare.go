@@ -60,6 +60,10 @@ type Prepared struct {
 	// Footer are the trailing records that are not data (totals, notes).
 	Footer []FooterRecord
 	temp   string
+	// JoinDir holds the files a profile's join: reads: the folder of the
+	// file, or where its zip bundle was unpacked.
+	JoinDir   string
+	bundleDir string // an unpacked zip bundle, removed on Close
 }
 
 // FooterRecord is a trailing record skipped on purpose.
@@ -80,12 +84,16 @@ func (p *Prepared) LineOf(i int) int {
 	return int(p.dataLines[i])
 }
 
-// Close removes any transcoded copy.
+// Close removes any transcoded copy or unpacked bundle.
 func (p *Prepared) Close() error {
+	var err error
 	if p.temp != "" {
-		return os.Remove(p.temp)
+		err = os.Remove(p.temp)
 	}
-	return nil
+	if p.bundleDir != "" {
+		err = errors.Join(err, os.RemoveAll(p.bundleDir))
+	}
+	return err
 }
 
 // FileError is a file that cannot be read at all; it is rejected whole.
@@ -102,7 +110,10 @@ const headerSearchRecords = 50
 // records; a file that is not UTF-8 is transcoded in tempDir and scanned
 // again. Then it finds the header and the footer.
 func Prepare(path string, p profile.Profile, tempDir string) (*Prepared, error) {
-	prep := &Prepared{Original: path, Path: path}
+	if p.Bundle != "" && strings.EqualFold(filepath.Ext(path), ".zip") {
+		return prepareBundle(path, p, tempDir)
+	}
+	prep := &Prepared{Original: path, Path: path, JoinDir: filepath.Dir(path)}
 	declared := p.Encoding
 	if isWorkbook(path) {
 		declared = "" // a workbook is zip bytes: no text encoding to find

@@ -81,6 +81,19 @@ func (l *loader) buildTyped() error {
 	if len(skips) > 0 {
 		skipExpr = "coalesce(" + strings.Join(skips, ", ") + ")"
 	}
+	// rows_where: rows whose column holds another value are skipped.
+	for w, wu := range l.cols.where {
+		vals := make([]string, len(wu.values))
+		for i, v := range wu.values {
+			vals[i] = sqlString(strings.ToLower(values.Trim(v)))
+		}
+		col := fmt.Sprintf(`r."__where_%d"`, w)
+		inner = append(inner, fmt.Sprintf(`CASE WHEN coalesce(lower(trim(%s)), '') NOT IN (%s)
+			THEN %s || coalesce('"' || trim(%s) || '"', 'empty') || %s END AS "__where_skip_%d"`,
+			col, strings.Join(vals, ", "), sqlString(wu.name+" "), col,
+			sqlString(", not "+strings.Join(wu.values, " or ")+" (rows_where in the profile)"), w))
+		skipExpr = fmt.Sprintf(`coalesce("__where_skip_%d", %s)`, w, skipExpr)
+	}
 	// A block of a wide layout with nothing in its columns was not taken
 	// (a window the student was not tested in): skipped, not rejected.
 	if len(l.cols.blocks) > 0 && l.hasBlockColumns() {

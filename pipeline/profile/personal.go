@@ -30,7 +30,7 @@ func PersonalData(header string) string {
 		return "an address"
 	case has("email", "mail"):
 		return "an email address"
-	case has("phone", "telephone", "mobile", "cellphone"):
+	case has("phone", "telephone", "mobile", "cellphone", "sms"):
 		return "a phone number"
 	case has("username", "login", "password", "ssn"):
 		return "a login or identity number"

@@ -270,6 +270,13 @@ func merge(base, p config.Profile) config.Profile {
 		out.PrimaryMeasure = p.PrimaryMeasure
 	}
 	out.KeepColumns = append(slices.Clone(base.KeepColumns), p.KeepColumns...)
+	if p.Bundle != "" {
+		out.Bundle = p.Bundle
+	}
+	if p.Join != nil {
+		out.Join = p.Join
+	}
+	out.RowsWhere = mergeMap(base.RowsWhere, p.RowsWhere)
 	out.NullValues = mergeMap(base.NullValues, p.NullValues)
 	if base.ValueMaps != nil || p.ValueMaps != nil {
 		out.ValueMaps = map[string]config.Codes{}
@@ -354,6 +361,7 @@ func check(l *config.Locator, cfg *config.Config, key string, p config.Profile) 
 	}
 	checkColumns(key+".columns", p.Columns)
 	errs = append(errs, checkWide(l, key, p, known, fieldNames)...)
+	errs = append(errs, checkJoins(l, key, p, known, fieldNames)...)
 	for _, field := range slices.Sorted(maps.Keys(p.ValueMaps)) {
 		if !known(field) {
 			add(key+".value_maps."+field, "%q is not a field of %s files (fields: %s)", field, p.Kind, fieldNames())
@@ -434,7 +442,7 @@ func check(l *config.Locator, cfg *config.Config, key string, p config.Profile) 
 		_, con := p.Constants[f.Name]
 		_, hc := p.HeaderConstants[f.Name]
 		derivable := Derivable(p, f.Name)
-		if !col && !con && !hc && !derivable && !inWide(p, f.Name) && !inFileName(p, f.Name) {
+		if !col && !con && !hc && !derivable && !inWide(p, f.Name) && !inFileName(p, f.Name) && !inJoin(p, f.Name) {
 			add(key+".columns", "expected a column for the required field %s (%s)", f.Name, f.Meaning)
 		}
 	}

@@ -14,7 +14,7 @@ func TestBuiltinProfilesAreValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"canonical-assessments", "canonical-roster", "canonical-sessions", "iready-diagnostic", "nwea-map-cdf"}
+	want := []string{"canonical-assessments", "canonical-roster", "canonical-sessions", "iready-diagnostic", "nwea-map-cdf", "oneroster"}
 	if got := strings.Join(set.Names(), ","); got != strings.Join(want, ",") {
 		t.Errorf("built-ins %s, want %v", got, want)
 	}
