@@ -244,6 +244,11 @@ type WideBlock struct {
 	Values      []string `yaml:"values"`
 	Sets        string   `yaml:"sets"`
 	Columns     Columns  `yaml:"columns"`
+	// SkipWithout names fields a block must have to count as taken: a block
+	// empty in all of them is skipped whatever else it holds (mCLASS fills
+	// in a level for a subtest a student was discontinued on). Empty: a
+	// block is skipped only when all its columns are empty.
+	SkipWithout []string `yaml:"skip_without"`
 }
 
 // Join looks fields up in another file by a key: the row's Key column (the

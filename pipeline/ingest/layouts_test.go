@@ -281,3 +281,29 @@ func TestOneRosterBundles(t *testing.T) {
 		t.Errorf("%s: %s", res.Status, res.Message)
 	}
 }
+
+// skip_without: a subtest a student was discontinued on has a level but no
+// score; the block is skipped as not taken, not rejected.
+func TestBlockSkippedWithoutItsScore(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, `profiles:
+  levels:
+    kind: assessments
+    columns: {student_id: Student ID, test_date: Date}
+    constants: {assessment: dibels8, subject: ela, window: fall}
+    wide:
+      - placeholder: measure
+        values: [Composite, LNF]
+        sets: measure
+        skip_without: [scale_score]
+        columns:
+          scale_score: "{measure} - Score"
+          achievement_level: "{measure} - Level"
+`)
+	csv := "Student ID,Date,Composite - Score,Composite - Level,LNF - Score,LNF - Level\n" +
+		"7001,2025-09-10,300,At Benchmark,,Well Below Benchmark\n"
+	res := f.load("tests", write(t, "levels.csv", csv), "levels")
+	if res.Loaded != 1 || res.Skipped != 1 || res.Rejected != 0 || res.SkipReasons["block LNF not taken (no scale_score)"] != 1 {
+		t.Errorf("loaded %d skipped %d rejected %d %v %v", res.Loaded, res.Skipped, res.Rejected, res.SkipReasons, res.Rejects)
+	}
+}

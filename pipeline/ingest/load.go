@@ -430,6 +430,11 @@ func (l *loader) readRaw() error {
 				}
 			}
 		}
+		for _, wu := range l.cols.where {
+			for _, i := range wu.idx {
+				read[i] = true
+			}
+		}
 		for _, i := range slices.Sorted(maps.Keys(read)) {
 			sel = append(sel, fmt.Sprintf("c%d", i))
 		}
@@ -589,6 +594,9 @@ func (l *loader) unpivot() error {
 		default:
 			sel = append(sel, l.cellExpr(f.Name, f.indexes)+" AS "+rawCol(f.Name))
 		}
+	}
+	for w, wu := range l.cols.where {
+		sel = append(sel, fmt.Sprintf(`%s AS "__where_%d"`, l.cellExpr("", wu.idx), w))
 	}
 	if err := l.exec(fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE raw AS SELECT %s
 		FROM (SELECT rowid AS src, * FROM raw_wide WHERE rowid < ?) w CROSS JOIN range(?) b(blk)

@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/hitreflect/hitreflect/config"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -69,5 +72,56 @@ func TestHeaderConstantsMustAgree(t *testing.T) {
 	res := f.load("tests", write(t, "both.csv", both), "iready-diagnostic")
 	if res.Status != StatusRejected || !strings.Contains(res.Message, `the file has both "Lexile Measure" and "Quantile Measure" headers`) {
 		t.Errorf("status %s: %s", res.Status, res.Message)
+	}
+}
+
+// The real anonymized samples of the newer built-in layouts (2023-24) load
+// with no reject, every row accounted for, and no name reaches a table.
+func TestVendorSamplesOfTheNewLayouts(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, `schools: [{id: "01", name: School One}]
+`)
+	noSchools := newFixture(t, "")
+	f.cfg.Calendar.Windows = map[string][]config.Date{}
+	for w, r := range map[string][2]string{"fall": {"2023-08-01", "2023-11-30"}, "winter": {"2023-12-01", "2024-02-29"}, "spring": {"2024-03-01", "2024-06-30"}} {
+		for _, d := range r {
+			tm, _ := time.Parse("2006-01-02", d)
+			f.cfg.Calendar.Windows[w] = append(f.cfg.Calendar.Windows[w], config.Date{Time: tm, Raw: d})
+		}
+	}
+	for _, c := range []struct {
+		file, profile         string
+		read, loaded, skipped int64
+	}{
+		{"star_reading_sample.csv", "renaissance-star", 10, 10, 0},
+		{"map_reading_fluency_sample.csv", "map-fluency", 45, 24, 21},
+		{"dibels8_benchmark_sample.csv", "dibels8-benchmark", 75, 27, 48},
+		{"istation_isip_sample.csv", "istation-isip", 60, 36, 24},
+		// FastBridge names schools only by name, not in this config's list:
+		// loaded without a schools list, so the school comes from a roster.
+		{"fastbridge_amath_sample.csv", "fastbridge", 30, 7, 23},
+		{"fastbridge_earlymath_sample.csv", "fastbridge", 702, 120, 582},
+		{"fastbridge_cbmreading_sample.csv", "fastbridge", 15, 15, 0},
+	} {
+		into := f
+		if c.profile == "fastbridge" {
+			into = noSchools
+		}
+		res := into.load("tests", "testdata/samples/"+c.file, c.profile)
+		if res.Status != StatusLoaded || res.Rejected != 0 || res.Read != c.read || res.Loaded != c.loaded || res.Skipped != c.skipped {
+			t.Errorf("%s: %s %s: read %d loaded %d skipped %d rejected %d, want %d %d %d 0 (%v)", c.file, res.Status, res.Message,
+				res.Read, res.Loaded, res.Skipped, res.Rejected, c.read, c.loaded, c.skipped, res.Rejects)
+		}
+	}
+	for _, fx := range []*fixture{f, noSchools} {
+		for _, table := range []string{"assessments", "students", "schools", "rejects", "files"} {
+			for _, row := range fx.query(`SELECT * FROM ` + table) {
+				for _, name := range []string{"StudentLast1", "StringFirst1", "email@email.com", "WILLIAMS", "NGUYEN", "2019-03-10"} {
+					if strings.Contains(row, name) {
+						t.Errorf("%s holds %q: %s", table, name, row)
+					}
+				}
+			}
+		}
 	}
 }

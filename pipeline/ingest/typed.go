@@ -3,6 +3,7 @@ package ingest
 import (
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -98,14 +99,25 @@ func (l *loader) buildTyped() error {
 	// (a window the student was not tested in): skipped, not rejected.
 	if len(l.cols.blocks) > 0 && l.hasBlockColumns() {
 		var empty []string
+		var without []string
+		for _, w := range l.req.Profile.Wide {
+			without = append(without, w.SkipWithout...)
+		}
 		for _, f := range l.cols.fields {
-			if f.blockIndexes != nil {
+			if f.blockIndexes != nil && (len(without) == 0 || slices.Contains(without, f.Name)) {
 				empty = append(empty, fmt.Sprintf("nullif(trim(r.%s), '') IS NULL", rawCol(f.Name)))
 			}
 		}
+		if len(empty) == 0 {
+			empty = []string{"false"}
+		}
 		labels := make([]string, len(l.cols.blocks))
 		for b, blk := range l.cols.blocks {
-			labels[b] = fmt.Sprintf("WHEN %d THEN %s", b, sqlString("empty block "+blk.Label+" (all its columns blank)"))
+			reason := "empty block " + blk.Label + " (all its columns blank)"
+			if len(without) > 0 {
+				reason = "block " + blk.Label + " not taken (no " + strings.Join(without, " or ") + ")"
+			}
+			labels[b] = fmt.Sprintf("WHEN %d THEN %s", b, sqlString(reason))
 		}
 		inner = append(inner, fmt.Sprintf(`CASE WHEN %s THEN CASE r.rowid %% %d %s END END AS "__block_empty"`,
 			strings.Join(empty, " AND "), l.blocks, strings.Join(labels, " ")))

@@ -14,7 +14,7 @@ func TestBuiltinProfilesAreValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"canonical-assessments", "canonical-roster", "canonical-sessions", "iready-diagnostic", "nwea-map-cdf", "oneroster"}
+	want := []string{"canonical-assessments", "canonical-roster", "canonical-sessions", "dibels8-benchmark", "fastbridge", "iready-diagnostic", "istation-isip", "map-fluency", "nwea-map-cdf", "oneroster", "renaissance-star"}
 	if got := strings.Join(set.Names(), ","); got != strings.Join(want, ",") {
 		t.Errorf("built-ins %s, want %v", got, want)
 	}

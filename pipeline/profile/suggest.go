@@ -2,6 +2,7 @@ package profile
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -62,10 +63,10 @@ var synonyms = map[string]map[string][]string{
 		"subject":           {"subject", "course", "contentarea", "discipline", "testsubject", "subjectarea"},
 		"school_year":       {"schoolyear", "academicyear", "year", "sy", "schoolyearname"},
 		"window":            {"window", "termname", "term", "benchmarkperiod", "screeningperiod", "screeningperiodwindowname", "screeningwindow", "season", "testingwindow", "normingwindow", "assessmentperiod", "period", "administrationperiod", "testperiod"},
-		"test_date":         {"testdate", "completiondate", "completeddate", "assessmentdate", "teststartdate", "administrationdate", "admindate", "testcompleteddate", "dateofassessment", "datetaken", "date"},
-		"scale_score":       {"scalescore", "scaledscore", "overallscalescore", "unifiedscore", "unifiedscale", "testritscore", "ritscore", "rit", "compositescore", "score", "overallscore", "totalscore"},
-		"percentile":        {"percentile", "percentilerank", "nationalpercentile", "testpercentile", "nationalpercentilerank", "pr", "ptile", "npr", "pctile"},
-		"achievement_level": {"achievementlevel", "performancelevel", "overallrelativeplacement", "placement", "benchmarkstatus", "riskcategory", "compositelevel", "level", "achievementquintile", "riskstatus"},
+		"test_date":         {"testdate", "completiondate", "completeddate", "assessmentdate", "teststartdate", "administrationdate", "admindate", "testcompleteddate", "dateofassessment", "datetaken", "clientdate", "finaldate", "date"},
+		"scale_score":       {"scalescore", "scaledscore", "overallscalescore", "unifiedscore", "unifiedscale", "testritscore", "ritscore", "rit", "compositescore", "score", "overallscore", "totalscore", "testtheta", "theta"},
+		"percentile":        {"percentile", "percentilerank", "nationalpercentile", "testpercentile", "nationalpercentilerank", "percentileatnation", "pr", "ptile", "npr", "pctile"},
+		"achievement_level": {"achievementlevel", "performancelevel", "overallrelativeplacement", "placement", "benchmarkstatus", "riskcategory", "compositelevel", "level", "achievementquintile", "riskstatus", "risklevel"},
 	},
 	"roster": {
 		"student_id":     studentIDNames,
@@ -81,7 +82,7 @@ var synonyms = map[string]map[string][]string{
 }
 
 var (
-	studentIDNames = []string{"studentid", "studentidentifier", "studentnumber", "localstudentid", "studentlocalid", "lasid", "localid", "sisid", "studentsisid", "districtstudentid", "learnerid", "stuid", "studentschoolid", "studentdistrictid", "id"}
+	studentIDNames = []string{"studentid", "studentprimaryid", "studentidentifier", "studentnumber", "localstudentid", "studentlocalid", "lasid", "localid", "sisid", "studentsisid", "districtstudentid", "learnerid", "stuid", "studentschoolid", "studentdistrictid", "id"}
 	schoolIDNames  = []string{"schoolid", "schoolidentifier", "schoolstateid", "schoolcode", "schoolnumber", "schoollocalid", "siteid", "site", "schoolsisid", "buildingid"}
 )
 
@@ -164,42 +165,125 @@ func order(vals []string) {
 	sort.SliceStable(vals, func(i, j int) bool { return rank(vals[i]) < rank(vals[j]) })
 }
 
-// measureBlock finds a block of columns repeated per measure: headers that
-// share a suffix ("{x} - Score", "{x} - Level") for at least three prefixes,
-// one of them a composite. It returns the suffixes and the prefixes.
-func measureBlock(headers []string) (suffixes, prefixes []string) {
-	seps := []string{" - ", "_", " "}
-	for _, sep := range seps {
-		bySuffix := map[string][]string{}
-		for _, h := range headers {
-			if i := strings.LastIndex(h, sep); i > 0 {
-				bySuffix[sep+h[i+len(sep):]] = append(bySuffix[sep+h[i+len(sep):]], h[:i])
+// measureBlock finds a block of columns repeated per measure: prefixes
+// that each come with at least two of the same suffixes ("X - Score",
+// "X - Level"), at least three of them. A composite written without the
+// separator ("Composite Score" beside "LNF - Score") joins the block, and
+// the block's headers then list both forms. It returns the block's column
+// templates by suffix and its values, the composite first.
+func measureBlock(headers []string) (columns map[string][]string, prefixes []string) {
+	if c, p := measureBlockBy(headers, dashSplits); c != nil {
+		return c, p
+	}
+	return measureBlockBy(headers, camelSplits)
+}
+
+// dashSplits splits "Letter Names (LNF) - Score" at its last " - ".
+func dashSplits(h string) [][2]string {
+	if i := strings.LastIndex(h, " - "); i > 0 {
+		return [][2]string{{h[:i], h[i:]}}
+	}
+	return nil
+}
+
+// camelSplits splits "PhonologicalAwarenessDomainScore" before its last
+// one or two capitalised words: {PhonologicalAwarenessDomain, Score},
+// {PhonologicalAwareness, DomainScore}.
+func camelSplits(h string) [][2]string {
+	var cuts []int
+	rs := []rune(h)
+	for i := 1; i < len(rs); i++ {
+		if rs[i] >= 'A' && rs[i] <= 'Z' && rs[i-1] >= 'a' && rs[i-1] <= 'z' {
+			cuts = append(cuts, len(string(rs[:i])))
+		}
+	}
+	var out [][2]string
+	for k := len(cuts) - 1; k >= 0 && k >= len(cuts)-2; k-- {
+		out = append(out, [2]string{h[:cuts[k]], h[cuts[k]:]})
+	}
+	return out
+}
+
+// measureBlockBy finds prefixes that each come with at least two suffixes
+// shared by three prefixes or more, under one way of splitting headers.
+func measureBlockBy(headers []string, split func(string) [][2]string) (columns map[string][]string, prefixes []string) {
+	bySuffix := map[string][]string{}
+	byPrefix := map[string][]string{}
+	for _, h := range headers {
+		for _, ps := range split(h) {
+			bySuffix[ps[1]] = append(bySuffix[ps[1]], ps[0])
+			byPrefix[ps[0]] = append(byPrefix[ps[0]], ps[1])
+		}
+	}
+	var shared []string
+	for suf, ps := range bySuffix {
+		if len(ps) >= 3 {
+			shared = append(shared, suf)
+		}
+	}
+	sort.Strings(shared)
+	for _, h := range headers {
+		for _, ps := range split(h) {
+			n := 0
+			for _, suf := range byPrefix[ps[0]] {
+				if slices.Contains(shared, suf) {
+					n++
+				}
+			}
+			if n >= 2 && !slices.Contains(prefixes, ps[0]) {
+				prefixes = append(prefixes, ps[0])
 			}
 		}
-		// The suffix with the most prefixes that include a composite.
-		best := ""
-		for s, ps := range bySuffix {
-			hasComposite := slices.ContainsFunc(ps, func(p string) bool {
-				l := strings.ToLower(p)
-				return strings.Contains(l, "composite") || strings.Contains(l, "overall") || strings.Contains(l, "total")
-			})
-			if len(ps) >= 3 && hasComposite && (best == "" || len(ps) > len(bySuffix[best]) || len(ps) == len(bySuffix[best]) && s < best) {
-				best = s
+	}
+	// A prefix that is another prefix plus a word (PhonologicalAwarenessDomain
+	// beside PhonologicalAwareness) is a split too many.
+	var kept []string
+	for _, p := range prefixes {
+		longer := false
+		for _, q := range prefixes {
+			if q != p && strings.HasPrefix(p, q) {
+				longer = true
 			}
 		}
-		if best == "" {
+		if !longer {
+			kept = append(kept, p)
+		}
+	}
+	prefixes = kept
+	if len(prefixes) < 3 {
+		return nil, nil
+	}
+	columns = map[string][]string{}
+	for _, suf := range shared {
+		n := 0
+		for _, p := range prefixes {
+			if slices.Contains(headers, p+suf) {
+				n++
+			}
+		}
+		if n >= 2 {
+			columns[suf] = []string{"{measure}" + suf}
+		}
+	}
+	// "Composite Score": the composite without the separator.
+	has := func(h string) bool { return slices.Contains(headers, h) }
+	for _, word := range []string{"Composite", "Overall", "Total"} {
+		if slices.Contains(prefixes, word) {
 			continue
 		}
-		prefixes = bySuffix[best]
-		for s, ps := range bySuffix {
-			if len(ps) >= 2 && subset(ps, prefixes) {
-				suffixes = append(suffixes, s)
+		found := false
+		for suf := range columns {
+			bare := strings.TrimPrefix(suf, " - ")
+			if bare != suf && has(word+" "+bare) {
+				columns[suf] = append(columns[suf], "{measure} "+bare)
+				found = true
 			}
 		}
-		sort.Strings(suffixes)
-		return suffixes, prefixes
+		if found {
+			prefixes = append([]string{word}, prefixes...)
+		}
 	}
-	return nil, nil
+	return columns, prefixes
 }
 
 func subset(a, b []string) bool {
@@ -211,7 +295,7 @@ func subset(a, b []string) bool {
 	return true
 }
 
-var abbrevRE = regexp.MustCompile(`\(([A-Za-z][A-Za-z0-9 ]*)\)`)
+var abbrevRE = regexp.MustCompile(`\(([A-Za-z][A-Za-z0-9 -]*)\)`)
 
 // measureName is a short name for a measure: composite, the abbreviation in
 // parentheses ("Phonemic Awareness (PSF)" is psf), else its words joined.
@@ -221,9 +305,9 @@ func measureName(prefix string) string {
 		return "composite"
 	}
 	if m := abbrevRE.FindStringSubmatch(prefix); m != nil {
-		return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(m[1]), " ", "_"))
+		return strings.Join(regexp.MustCompile(`[a-z0-9]+`).FindAllString(strings.ToLower(m[1]), -1), "_")
 	}
-	return strings.Join(strings.Fields(strings.ToLower(wordRE.ReplaceAllStringFunc(prefix, func(s string) string { return " " + s + " " }))), "_")
+	return strings.Join(regexp.MustCompile(`[a-z0-9]+`).FindAllString(l, -1), "_")
 }
 
 // Suggest guesses a profile of kind for a file from its headers and its
@@ -311,31 +395,43 @@ func Suggest(kind, fileName string, headers []string, rows [][]string) Suggestio
 		}
 		// A block per measure: a composite and its subtests.
 		if len(s.Profile.Wide) == 0 {
-			suffixes, prefixes := measureBlock(headers)
-			if len(suffixes) > 0 {
+			cols, prefixes := measureBlock(headers)
+			if len(cols) > 0 {
 				mb := config.WideBlock{Placeholder: "measure", Values: prefixes, Sets: "measure", Columns: config.Columns{}}
-				for _, suf := range suffixes {
-					f, score := fieldFor(kind, suf, taken)
-					if score == 0 {
+				for _, suf := range slices.Sorted(maps.Keys(cols)) {
+					f, score := fieldFor(kind, strings.TrimPrefix(suf, " - "), taken)
+					if score == 0 || f == "student_id" || f == "school_id" || f == "school_name" || f == "test_date" {
 						continue
 					}
 					taken[f] = true
-					mb.Columns[f] = config.Headers{"{measure}" + suf}
-					s.Why[f] = fmt.Sprintf("the block's %q", "{measure}"+suf)
+					mb.Columns[f] = cols[suf]
+					s.Why[f] = fmt.Sprintf("the block's %s", strings.Join(quoteAll(cols[suf], 3), " or "))
 					for i, h := range headers {
 						for _, p := range prefixes {
-							if h == p+suf {
-								used[i] = true
+							for _, tpl := range cols[suf] {
+								if h == strings.ReplaceAll(tpl, "{measure}", p) {
+									used[i] = true
+								}
 							}
 						}
 					}
+				}
+				if _, ok := mb.Columns["scale_score"]; ok {
+					// A subtest with a level but no score was not taken.
+					mb.SkipWithout = []string{"scale_score"}
 				}
 				if len(mb.Columns) > 0 {
 					s.Profile.Wide = append(s.Profile.Wide, mb)
 					taken["measure"] = true
 					s.Profile.ValueMaps = map[string]config.Codes{"measure": {}}
+					seen := map[string]bool{}
 					for _, p := range prefixes {
-						s.Profile.ValueMaps["measure"][p] = measureName(p)
+						n := measureName(p)
+						if seen[n] {
+							n = strings.Join(regexp.MustCompile(`[a-z0-9]+`).FindAllString(strings.ToLower(p), -1), "_")
+						}
+						seen[n] = true
+						s.Profile.ValueMaps["measure"][p] = n
 					}
 					s.Why["measure"] = "each block's {measure}, named through value_maps"
 				}
@@ -463,7 +559,27 @@ func Suggest(kind, fileName string, headers []string, rows [][]string) Suggestio
 				if s.Profile.WindowValues == nil {
 					s.Profile.WindowValues = config.Codes{}
 				}
-				s.Profile.WindowValues[raw] = "TODO"
+				switch {
+				case strings.Contains(strings.ToLower(raw), "summer"):
+					s.Profile.WindowValues[raw] = "skip" // summer school: not a testing window
+					s.Codes[f][len(s.Codes[f])-1].Guess = "skip"
+				case taken["test_date"]:
+					// A district's own name for a period: the test date and
+					// the calendar decide.
+					if s.Profile.ValueMaps == nil {
+						s.Profile.ValueMaps = map[string]config.Codes{}
+					}
+					if s.Profile.ValueMaps["window"] == nil {
+						s.Profile.ValueMaps["window"] = config.Codes{}
+					}
+					s.Profile.ValueMaps["window"][raw] = ""
+					s.Codes[f][len(s.Codes[f])-1].Guess = "from the test date"
+				default:
+					s.Profile.WindowValues[raw] = "TODO"
+				}
+				if len(s.Profile.WindowValues) == 0 {
+					s.Profile.WindowValues = nil
+				}
 			case "modality":
 				if s.Profile.ModalityValues == nil {
 					s.Profile.ModalityValues = config.Codes{}
@@ -474,20 +590,36 @@ func Suggest(kind, fileName string, headers []string, rows [][]string) Suggestio
 			}
 		}
 	}
-	// Percentiles and scores written "N/A" and the like: null values.
+	// Percentiles and scores written "N/A" and the like: null values. A
+	// field's columns: its plain column, or every block's.
+	fieldCols := map[string][]int{}
 	for f, i := range col {
+		fieldCols[f] = []int{i}
+	}
+	for _, b := range Blocks(s.Profile) {
+		for f, hs := range b.Columns {
+			for _, h := range hs {
+				if i := slices.Index(headers, h); i >= 0 {
+					fieldCols[f] = append(fieldCols[f], i)
+				}
+			}
+		}
+	}
+	for _, f := range slices.Sorted(maps.Keys(fieldCols)) {
 		field, _ := FieldByName(kind, f)
 		if field.Type != Percentile && field.Type != Number {
 			continue
 		}
 		nulls := map[string]bool{}
 		for _, r := range rows {
-			v := cell(r, i)
-			if v == "" {
-				continue
-			}
-			if res := (Reader{Kind: kind, Field: field, Profile: s.Profile}).Read(v); res.Problem != "" && len(v) <= 12 && !strings.ContainsAny(v, "0123456789") {
-				nulls[v] = true
+			for _, i := range fieldCols[f] {
+				v := cell(r, i)
+				if v == "" {
+					continue
+				}
+				if res := (Reader{Kind: kind, Field: field, Profile: s.Profile}).Read(v); res.Problem != "" && len(v) <= 12 && !strings.ContainsAny(v, "0123456789") {
+					nulls[v] = true
+				}
 			}
 		}
 		if len(nulls) > 0 {
@@ -508,6 +640,18 @@ func Suggest(kind, fileName string, headers []string, rows [][]string) Suggestio
 		s.Todo = append(s.Todo, fmt.Sprintf("%s: no header looks like it (%s); add it under columns:", f.Name, f.Meaning))
 	}
 	return s
+}
+
+func firstKey[V any](m map[string]V) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if len(keys) == 0 {
+		return ""
+	}
+	return keys[0]
 }
 
 func anyTODO(raws []string, r Reader) bool {
@@ -613,6 +757,9 @@ func (s Suggestion) YAML(name, about string) string {
 		if blk.Sets != "" {
 			w("        sets: %s\n", blk.Sets)
 		}
+		if len(blk.SkipWithout) > 0 {
+			w("        skip_without: [%s]  # a block with none of these was not taken: skipped, whatever else it holds\n", strings.Join(blk.SkipWithout, ", "))
+		}
 		w("        columns:\n")
 		for _, f := range fieldOrder(blk.Columns) {
 			w("          %s: %s\n", f, q(blk.Columns[f].First()))
@@ -625,7 +772,10 @@ func (s Suggestion) YAML(name, about string) string {
 			}
 		}
 	}) {
-		w("    value_maps:\n      %s:\n", f)
+		if f == firstKey(p.ValueMaps) {
+			w("    value_maps:\n")
+		}
+		w("      %s:\n", f)
 		for _, k := range sortedKeys(p.ValueMaps[f]) {
 			w("        %s: %s\n", q(k), q(p.ValueMaps[f][k]))
 		}

@@ -205,6 +205,11 @@ func checkWide(l *config.Locator, key string, p config.Profile, known func(strin
 				add(k+".sets", "%s comes from columns.%s already; a field comes from one place", w.Sets, w.Sets)
 			}
 		}
+		for j, f := range w.SkipWithout {
+			if _, ok := w.Columns[f]; !ok {
+				add(fmt.Sprintf("%s.skip_without[%d]", k, j), "%q is not one of the block's columns", f)
+			}
+		}
 		if len(w.Columns) == 0 {
 			add(k+".columns", "expected the columns of the block, with {%s} where the value goes (scale_score: \"{%s} Score\")", ph, ph)
 		}
