@@ -32,7 +32,7 @@ func TestDemoThenIngestStatusRejects(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("demo exit %d\n%s\n%s", code, out, errOut)
 	}
-	if !strings.Contains(out, "Done: 25 files loaded") {
+	if !strings.Contains(out, "Done: 26 files loaded") {
 		t.Errorf("demo output lacks the summary:\n%s", out)
 	}
 	cfg := filepath.Join(dir, "hitreflect.yaml")
@@ -49,7 +49,7 @@ func TestDemoThenIngestStatusRejects(t *testing.T) {
 
 	before := fingerprint(t, filepath.Join(dir, "data", "hitreflect.duckdb"))
 	code, out, _ = run(t, "ingest", "--config", cfg)
-	if code != ExitOK || !strings.Contains(out, "Nothing new: all 25 files were loaded before.") {
+	if code != ExitOK || !strings.Contains(out, "Nothing new: all 26 files were loaded before.") {
 		t.Errorf("second ingest: exit %d\n%s", code, out)
 	}
 	if after := fingerprint(t, filepath.Join(dir, "data", "hitreflect.duckdb")); after != before {
@@ -58,7 +58,7 @@ func TestDemoThenIngestStatusRejects(t *testing.T) {
 
 	code, out, _ = run(t, "status", "--config", cfg, "--json")
 	var files []FileStatus
-	if code != ExitOK || json.Unmarshal([]byte(out), &files) != nil || len(files) != 25 {
+	if code != ExitOK || json.Unmarshal([]byte(out), &files) != nil || len(files) != 26 {
 		t.Fatalf("status --json: exit %d, %d files\n%s", code, len(files), out)
 	}
 	var rejected int64

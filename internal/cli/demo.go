@@ -36,7 +36,7 @@ The same seed always gives the same district.`,
 			}
 			start := time.Now()
 			fmt.Fprintf(e.stdout, "Writing a synthetic district of %s students (seed %d) into %s …\n", num(int64(students)), seed, out)
-			sum, err := synth.Generate(e.ctx, out, synth.Options{Students: students, Seed: seed})
+			sum, err := synth.Generate(e.ctx, out, synth.Options{Students: students, Seed: seed, Screener: true})
 			if err != nil {
 				return fmt.Errorf("write demo district: %w", err)
 			}

@@ -84,7 +84,7 @@ func TestScheduleStopsGracefullyMidLoad(t *testing.T) {
 	w.DB.QueryRow(`SELECT count(*), count(*) FILTER (WHERE rows_read <> rows_loaded + rows_rejected + rows_duplicate + rows_skipped) FROM files`).Scan(&loaded, &unreconciled)
 	w.DB.QueryRow(`SELECT count(*) FROM sessions WHERE file_id NOT IN (SELECT file_id FROM files)`).Scan(&orphans)
 	w.Close()
-	t.Logf("%d of 25 files loaded when stopped", loaded)
+	t.Logf("%d of 26 files loaded when stopped", loaded)
 	if unreconciled != 0 || orphans != 0 {
 		t.Errorf("after the stop: %d files do not reconcile, %d sessions belong to no file", unreconciled, orphans)
 	}

@@ -196,7 +196,17 @@ impact:
     kind: roster
     connector: {type: local, path: landing/roster, pattern: "*.csv"}
     profile: canonical-roster
-profiles:
+`)
+	if g.opt.Screener {
+		w(`  # A screening export wide by season: a block of columns per fall, winter
+  # and spring (docs/profiles.md, "Wide layouts"), read by the built-in profile.
+  - name: fastbridge
+    kind: assessments
+    connector: {type: local, path: landing/fastbridge, pattern: "FastBridge_*.csv"}
+    profile: fastbridge
+`)
+	}
+	w(`profiles:
 `)
 	for _, name := range SessionLayouts() {
 		w("  %s:\n", name)

@@ -41,6 +41,12 @@ type Options struct {
 	Students int   // default DefaultStudents when 0
 	Seed     int64 // default DemoSeed when 0
 	Schools  int   // default max(12, Students/500) when 0
+	// Screener adds a FastBridge aMath screening export, wide by season
+	// (a block of columns per fall, winter and spring), for grades 1-8, as
+	// a second math assessment: the demo shows a wide layout loading. It
+	// draws from a random stream of its own, so the rest of the district
+	// is the same with or without it.
+	Screener bool
 }
 
 // Summary is what Generate wrote.
@@ -158,6 +164,7 @@ type gen struct {
 	monthly [2][]*outFile
 	snaps   []*outFile
 	nwea    [3]*outFile
+	screen  *outFile // FastBridge aMath, with Options.Screener
 	roster  *outFile
 	all     []*outFile
 	nw      *nweaWriter
@@ -225,6 +232,13 @@ func (g *gen) open(dir string) error {
 		}
 		g.nwea[win].w.WriteString(nweaHeader + "\n")
 		g.nwea[win].preamble(1)
+	}
+	if g.opt.Screener {
+		if g.screen, err = g.create(dir, "landing/fastbridge/FastBridge_aMath_2025-26.csv", "assessments", ""); err != nil {
+			return err
+		}
+		g.screen.w.WriteString(fastbridgeAMathHeader + "\n")
+		g.screen.preamble(1)
 	}
 	for p := range g.w.provs {
 		ps := &g.w.provs[p]
@@ -511,6 +525,9 @@ func (g *gen) student(i int) {
 			g.nwea[win].truth.SkippedRows++
 			g.acc.science++
 		}
+	}
+	if g.screen != nil && grade >= 1 && grade <= 8 {
+		g.screenerRow(i, id, grade, sch.name, has, score, pct, test)
 	}
 	for win := 0; win < 2; win++ {
 		for j := 0; j < 2; j++ {

@@ -544,3 +544,44 @@ func fastbridgeFixture(r *rand.Rand) (VendorFixture, error) {
 	f.Data = s.bytes()
 	return f, nil
 }
+
+// screenerRow writes a student's FastBridge aMath row for the demo: each
+// season the student took MAP math in, a screening a few days later whose
+// theta follows the RIT score (and so the tutoring effect). Its random
+// stream is the student's own, apart from the district's.
+func (g *gen) screenerRow(i int, id string, grade int, school string, has [3][2]bool, score, pct [3][2]int, test [3][2]int) {
+	r := rand.New(rand.NewPCG(g.seed^0xfa57b1d6e, uint64(i)))
+	words := []string{"Kindergarten", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight"}
+	c := map[string]string{"Assessment": "aMath", "Assessment Language": "English", "State": "TX", "District": "Riverside Unified School District",
+		"School": school, "Local ID": id, "Grade": words[grade], "First Name": "DEMO", "Last Name": "STUDENT"}
+	any := false
+	for win, season := range []string{"Fall", "Winter", "Spring"} {
+		if !has[win][subjMath] {
+			continue // not tested: an empty block
+		}
+		any = true
+		day := calStart.AddDate(0, 0, g.w.cal.nthInstr(test[win][subjMath], 2+r.IntN(4)))
+		p := min(max(pct[win][subjMath]+r.IntN(7)-3, 1), 99)
+		risk := "lowRisk"
+		switch {
+		case p < 20:
+			risk = "highRisk"
+		case p < 40:
+			risk = "someRisk"
+		}
+		c[season+" aMath Test Theta"] = fmt.Sprintf("%.5f", 0.9*float64(score[win][subjMath])+22+2*r.NormFloat64())
+		c[season+" aMath Percentile at School"] = "N/A*"
+		c[season+" aMath Percentile at LEA"] = "N/A*"
+		c[season+" aMath Percentile at Nation"] = fmt.Sprintf("%.1f", float64(p))
+		c[season+" aMath Risk Level"] = risk
+		c[season+" aMath Final Date"] = day.Format("01/02/2006")
+	}
+	if !any {
+		return
+	}
+	s := newSheet(fastbridgeAMathHeader)
+	s.add(c)
+	line := s.bytes()
+	line = line[bytes.IndexByte(line, '\n')+1:] // the row, without the header
+	g.screen.row(bytes.TrimRight(line, "\n"))
+}
