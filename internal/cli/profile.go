@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"archive/zip"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -46,6 +47,12 @@ drops as personal data. Nothing is loaded. Then run hitreflect check on the file
 			if _, err := os.Stat(path); err != nil {
 				return usageErr("%v", err)
 			}
+			if name == "" {
+				name = profileName(path)
+			}
+			if strings.EqualFold(filepath.Ext(path), ".zip") {
+				return e.suggestBundle(path, name)
+			}
 			tmp, err := os.MkdirTemp("", "hitreflect-suggest-*")
 			if err != nil {
 				return err
@@ -56,9 +63,6 @@ drops as personal data. Nothing is loaded. Then run hitreflect check on the file
 				return fmt.Errorf("read %s: %w", path, err)
 			}
 			s := profile.Suggest(kind, filepath.Base(path), sample.Headers, sample.Rows)
-			if name == "" {
-				name = profileName(path)
-			}
 			delim := string(sample.Delimiter)
 			if delim == "\t" {
 				delim = `\t`
@@ -80,6 +84,41 @@ drops as personal data. Nothing is loaded. Then run hitreflect check on the file
 	c.Flags().StringVar(&name, "name", "", "the profile's name (default: from the file's name)")
 	c.Flags().IntVar(&rows, "rows", 5000, "how many rows to read for the values of coded columns")
 	return c
+}
+
+// suggestBundle answers for a zip: a OneRoster bundle (users.csv and
+// orgs.csv in it) is read by the built-in oneroster profile; any other zip
+// is not a layout suggest can read.
+func (e *env) suggestBundle(path, name string) error {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return fmt.Errorf("read %s: not a readable zip file: %w", path, err)
+	}
+	defer zr.Close()
+	has := map[string]bool{}
+	var names []string
+	for _, f := range zr.File {
+		base := strings.ToLower(filepath.Base(strings.ReplaceAll(f.Name, `\`, "/")))
+		has[base] = true
+		names = append(names, base)
+	}
+	if !has["users.csv"] || !has["orgs.csv"] {
+		return usageErr("%s is a zip but not a OneRoster bundle (no users.csv and orgs.csv in it; it holds %s): unzip it and suggest a profile for the file to load", path, strings.Join(names, ", "))
+	}
+	version := "1.1"
+	if has["roles.csv"] {
+		version = "1.2"
+	}
+	fmt.Fprintf(e.stdout, `# hitreflect profile suggest %s: a OneRoster %s CSV bundle (%s)
+# The built-in oneroster profile reads it: students from users.csv, their school from
+# orgs.csv, gender from demographics.csv (see docs/profiles.md). Point a roster source at
+# the zips (connector pattern "*.zip") with profile: oneroster, or extend it here.
+profiles:
+  %s:
+    extends: oneroster
+    kind: roster
+`, filepath.Base(path), version, strings.Join(names, ", "), name)
+	return nil
 }
 
 // profileName makes a profile name from a file name: lower case words

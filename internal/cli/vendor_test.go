@@ -119,16 +119,13 @@ func TestProfileSuggestLoadsEachVendorLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range fixtures {
-		if f.Kind != "assessments" {
-			continue // a zip bundle of several files: suggest reads one file
-		}
 		t.Run(f.Profile, func(t *testing.T) {
 			t.Parallel()
 			sample := filepath.Join(t.TempDir(), f.Name)
 			if err := os.WriteFile(sample, f.Data, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			code, suggestion, errOut := run(t, "profile", "suggest", "--name", "suggested", sample)
+			code, suggestion, errOut := run(t, "profile", "suggest", "--kind", f.Kind, "--name", "suggested", sample)
 			if code != 0 {
 				t.Fatalf("suggest: exit %d %s", code, errOut)
 			}

@@ -35,7 +35,7 @@ type VendorFixture struct {
 // VendorFixtures writes every fixture, the same bytes for the same seed.
 func VendorFixtures(seed uint64) ([]VendorFixture, error) {
 	var out []VendorFixture
-	for _, gen := range []func(*rand.Rand) (VendorFixture, error){dibels8Fixture, isipFixture, onerosterFixture, starFixture(false), starFixture(true), mapFluencyFixture, fastbridgeFixture} {
+	for _, gen := range []func(*rand.Rand) (VendorFixture, error){dibels8Fixture, isipFixture, onerosterFixture, starFixture(false), starFixture(true), mapFluencyFixture, fastbridgeFixture, ireadyFixture} {
 		f, err := gen(rand.New(rand.NewPCG(seed, 0x5eed)))
 		if err != nil {
 			return nil, err
@@ -584,4 +584,46 @@ func (g *gen) screenerRow(i int, id string, grade int, school string, has [3][2]
 	line := s.bytes()
 	line = line[bytes.IndexByte(line, '\n')+1:] // the row, without the header
 	g.screen.row(bytes.TrimRight(line, "\n"))
+}
+
+// ireadyMathHeader is Curriculum Associates' i-Ready Diagnostic results
+// export for math, column for column.
+const ireadyMathHeader = `Last Name,First Name,Student ID,Student Grade,Academic Year,School,Enrolled,District State ID,Account State ID,School State ID,Student State ID,User Name,Sex,Hispanic or Latino,Race,English Language Learner,Special Education,Economically Disadvantaged,Migrant,Class(es),Class Teacher(s),Report Group(s),Start Date,Completion Date,Norming Window,Baseline Diagnostic (Y/N),Most Recent Diagnostic YTD (Y/N),Duration (min),Rush Flag,Read Aloud,Overall Scale Score,Overall Placement,Overall Relative Placement,Percentile,Grouping,Quantile Measure,Quantile Range,Number and Operations Scale Score,Number and Operations Placement,Number and Operations Relative Placement,Algebra and Algebraic Thinking Scale Score,Algebra and Algebraic Thinking Placement,Algebra and Algebraic Thinking Relative Placement,Measurement and Data Scale Score,Measurement and Data Placement,Measurement and Data Relative Placement,Geometry Scale Score,Geometry Placement,Geometry Relative Placement,Diagnostic Gain,Annual Typical Growth Measure,Annual Stretch Growth Measure,Percent Progress to Annual Typical Growth (%),Percent Progress to Annual Stretch Growth (%),Mid On Grade Level Scale Score,Proficiency if Student Shows No Additional Growth,Projection if Student Achieves Typical Growth,Projection if Student Achieves Stretch Growth`
+
+// ireadyFixture: i-Ready math for 24 students in grades K-5 at two schools
+// (named, not numbered: the id comes from the config's schools list),
+// tested in each norming window, a retest now and then (both kept).
+func ireadyFixture(r *rand.Rand) (VendorFixture, error) {
+	s := newSheet(ireadyMathHeader)
+	s.eol = "\r\n"
+	f := VendorFixture{Profile: "iready-diagnostic", Kind: "assessments", Name: "iready_diagnostic_math_2025-26.csv"}
+	windows := []struct {
+		name  string
+		month time.Month
+		year  int
+	}{{"Fall (Beginning of Year - November 15)", time.September, 2025}, {"Winter (November 16 - March 1)", time.January, 2026}, {"Spring (March 2 - End of Year)", time.May, 2026}}
+	places := []string{"3 or More Grade Levels Below", "2 Grade Levels Below", "1 Grade Level Below", "Early On Grade Level", "Mid or Above Grade Level"}
+	for i := 0; i < 24; i++ {
+		grade := i % 6
+		for w, win := range windows {
+			tests := 1
+			if i%9 == 4 && w == 1 {
+				tests = 2 // a retest in the winter
+			}
+			for k := 0; k < tests; k++ {
+				day := time.Date(win.year, win.month, 8+r.IntN(12)+10*k, 0, 0, 0, 0, time.UTC)
+				date := fmt.Sprintf("%d/%d/%d", day.Month(), day.Day(), day.Year())
+				s.add(map[string]string{"Last Name": fmt.Sprintf("Synthetic%d", i), "First Name": "Student", "Student ID": fmt.Sprintf("%06d", 900100+i),
+					"Student Grade": []string{"K", "1", "2", "3", "4", "5"}[grade], "Academic Year": "2025-2026", "School": fixtureSchools[i%2].name,
+					"Enrolled": "Enrolled", "User Name": fmt.Sprintf("AUTO_%d", 1000+i), "Start Date": date, "Completion Date": date,
+					"Norming Window": win.name, "Overall Scale Score": fmt.Sprint(350 + 20*grade + 15*w + r.IntN(40)),
+					"Overall Relative Placement": places[r.IntN(len(places))], "Percentile": fmt.Sprint(1 + r.IntN(99)),
+					"Quantile Measure": fmt.Sprintf("%dQ", 200+60*grade+r.IntN(100))})
+				f.Read++
+				f.Loaded++
+			}
+		}
+	}
+	f.Data = append([]byte("\xef\xbb\xbf"), s.bytes()...) // i-Ready writes a byte-order mark
+	return f, nil
 }

@@ -408,7 +408,7 @@ func findBeside(dir, name string) string {
 }
 
 // describe says where each field comes from, for check.
-func (m *columnMap) describe() []string {
+func (m *columnMap) describe(width int) []string {
 	var out []string
 	for _, f := range m.fields {
 		var from string
@@ -443,6 +443,9 @@ func (m *columnMap) describe() []string {
 		}
 		if f.Name == "school_name" && m.schoolByName {
 			from += ", looked up in the config's schools list"
+		}
+		if f.Name == "student_id" && width > 0 {
+			from += fmt.Sprintf(", trimmed, all-digit ids left-padded with zeros to %d digits", width)
 		}
 		out = append(out, f.Name+" <- "+from)
 	}

@@ -188,7 +188,7 @@ func Load(ctx context.Context, c *sql.Conn, req Request) (*Result, error) {
 		return nil, err
 	}
 	res.DroppedColumns, res.DroppedBecause, res.UnknownColumns, res.MissingColumns = cols.dropped, cols.droppedBecause, cols.unknown, cols.missingOptional
-	res.Mapping = cols.describe()
+	res.Mapping = cols.describe(req.Profile.StudentIDWidth)
 
 	l := &loader{ctx: ctx, q: c, req: req, prep: prep, cols: cols, res: res, stage: stage, skipReasons: map[string]int64{}, fp: fp, blocks: 1}
 	defer l.dropScratch(c)
