@@ -42,6 +42,26 @@ type Archiver interface {
 	Archive(ctx context.Context, localPath string) error
 }
 
+// Refuser is implemented by connectors that found files they will not hand
+// over, unread: a link that leads out of the landing folder, a file larger
+// than the source's max_bytes. Refused lists those of the last Fetch; the
+// pipeline reports each as a file rejected whole, with its reason, so a
+// person sees it and the run exits non-zero.
+type Refuser interface {
+	Refused() []Refusal
+}
+
+// Refusal is one file a connector would not hand over, and why.
+type Refusal struct {
+	Path   string
+	Reason string
+}
+
+// DefaultMaxFileBytes is the largest file a local or SFTP source takes
+// unless its max_bytes says otherwise: 4 GiB, several times a large
+// district's biggest nightly file.
+const DefaultMaxFileBytes = 4 << 30
+
 // Originer is implemented by connectors that download: Origin names where a
 // file the last Fetch returned came from (sftp://user@host:port/dir/name, or
 // the URL without credentials or query), so the warehouse's files table and

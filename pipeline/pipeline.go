@@ -209,6 +209,18 @@ func (s *Setup) Ingest(ctx context.Context, w *warehouse.Warehouse, opt IngestOp
 			}
 		}
 		prof, _ := s.Profiles.Get(src.Profile)
+		// Files the connector would not hand over (a link out of the
+		// landing folder, a file over max_bytes): rejected whole, unread.
+		if rf, ok := fetcher.(connectors.Refuser); ok && len(opt.Paths) == 0 {
+			for _, refused := range rf.Refused() {
+				r := &ingest.Result{Path: refused.Path, Status: ingest.StatusRejected, Message: refused.Reason}
+				res.Files = append(res.Files, r)
+				if opt.OnFile != nil {
+					opt.OnFile(src.Name, refused.Path, nil)
+					opt.OnFile(src.Name, refused.Path, r)
+				}
+			}
+		}
 		for _, p := range paths {
 			if opt.Stop != nil && opt.Stop() {
 				results = append(results, res)

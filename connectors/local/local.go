@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/hitreflect/hitreflect/connectors"
@@ -17,22 +18,28 @@ import (
 
 // Connector lists the files in a folder that match a pattern.
 type Connector struct {
-	dir     string
-	pattern string
-	stable  time.Duration
+	dir      string
+	pattern  string
+	stable   time.Duration
+	maxBytes int64
+	refused  []connectors.Refusal
 	fsys    fs.FS
 	now     func() time.Time
 	sleep   func(ctx context.Context, d time.Duration) error
 }
 
-// New builds a local connector from {path, pattern, stable_for}.
+// New builds a local connector from {path, pattern, stable_for, max_bytes}.
+//
+// A link in the folder is followed only while it stays inside the folder;
+// a link leading out of it (to /etc/passwd, say) is refused unread, as is
+// a file larger than max_bytes (default connectors.DefaultMaxFileBytes).
 //
 // stable_for (seconds, default 0: off) skips files still being written: a
 // file modified less than that long ago is looked at again once it is that
 // old, and left for the next run if its size or modification time changed
 // in between.
 func New(settings map[string]any, baseDir string) (connectors.Connector, error) {
-	if err := connectors.Known(settings, "path", "pattern", "stable_for"); err != nil {
+	if err := connectors.Known(settings, "path", "pattern", "stable_for", "max_bytes"); err != nil {
 		return nil, err
 	}
 	dir, err := connectors.String(settings, "path", true)
@@ -60,7 +67,46 @@ func New(settings map[string]any, baseDir string) (connectors.Connector, error) 
 	if !filepath.IsAbs(dir) {
 		dir = filepath.Join(baseDir, dir)
 	}
-	return &Connector{dir: dir, pattern: pattern, stable: stable, fsys: os.DirFS(dir), now: time.Now, sleep: sleep}, nil
+	maxBytes, err := connectors.PositiveInt(settings, "max_bytes", connectors.DefaultMaxFileBytes)
+	if err != nil {
+		return nil, err
+	}
+	return &Connector{dir: dir, pattern: pattern, stable: stable, maxBytes: maxBytes, fsys: os.DirFS(dir), now: time.Now, sleep: sleep}, nil
+}
+
+// Refused lists the files the last Fetch would not hand over, and why.
+func (c *Connector) Refused() []connectors.Refusal { return c.refused }
+
+// refuse says why a matching entry is not handed over, or "" when it may be.
+func (c *Connector) refuse(e fs.DirEntry) (string, bool) {
+	full := filepath.Join(c.dir, e.Name())
+	if e.Type()&fs.ModeSymlink != 0 {
+		target, err := filepath.EvalSymlinks(full)
+		if err != nil {
+			return fmt.Sprintf("a link whose target cannot be found (%v): not read", err), false
+		}
+		dir, err := filepath.EvalSymlinks(c.dir)
+		if err != nil {
+			dir = c.dir
+		}
+		if rel, err := filepath.Rel(dir, target); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return fmt.Sprintf("a link to %s, outside the landing folder %s: not read (landing folders hold files, or links within them)", target, c.dir), false
+		}
+		if info, err := os.Stat(target); err != nil || info.IsDir() {
+			return "", true // a link to a folder: passed over like a folder
+		}
+	}
+	info, err := os.Stat(full)
+	if err != nil {
+		return fmt.Sprintf("cannot be read: %v", err), false
+	}
+	if !info.Mode().IsRegular() {
+		return "", true // a device, pipe or socket: not a file
+	}
+	if info.Size() > c.maxBytes {
+		return fmt.Sprintf("%d bytes, more than max_bytes (%d bytes) allows: not read; raise max_bytes if the file is expected to be this large", info.Size(), c.maxBytes), false
+	}
+	return "", false
 }
 
 // Fetch returns the matching files, oldest name first (exports are usually
@@ -78,6 +124,7 @@ func (c *Connector) Fetch(ctx context.Context, _ string) ([]string, error) {
 		return nil, fmt.Errorf("list landing folder %s: %w", c.dir, err)
 	}
 	var names []string
+	c.refused = nil
 	for _, e := range entries {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -85,7 +132,14 @@ func (c *Connector) Fetch(ctx context.Context, _ string) ([]string, error) {
 		if e.IsDir() {
 			continue
 		}
-		if ok, _ := path.Match(c.pattern, e.Name()); ok {
+		if ok, _ := path.Match(c.pattern, e.Name()); !ok {
+			continue
+		}
+		switch why, skip := c.refuse(e); {
+		case skip:
+		case why != "":
+			c.refused = append(c.refused, connectors.Refusal{Path: filepath.Join(c.dir, e.Name()), Reason: why})
+		default:
 			names = append(names, e.Name())
 		}
 	}

@@ -114,3 +114,51 @@ func TestFilesStillBeingWrittenWaitForTheNextRun(t *testing.T) {
 		t.Errorf("fetch %v (%v, waited %v), want %v", got, err, waited, want)
 	}
 }
+
+// A link that leads out of the landing folder, and a file over max_bytes,
+// are refused unread; a link within the folder is followed.
+func TestLinksOutOfTheFolderAndLargeFilesAreRefused(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	outside := filepath.Join(t.TempDir(), "secret.csv")
+	for p, body := range map[string]string{outside: "secret\n", filepath.Join(dir, "a.csv"): "ok\n", filepath.Join(dir, "big.csv"): strings.Repeat("x", 100)} {
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, "evil.csv")); err != nil {
+		t.Skipf("cannot make links here: %v", err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "a.csv"), filepath.Join(dir, "inside.csv")); err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(map[string]any{"path": dir, "pattern": "*.csv", "max_bytes": 50}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Fetch(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || filepath.Base(got[0]) != "a.csv" || filepath.Base(got[1]) != "inside.csv" {
+		t.Errorf("fetched %v, want a.csv and the link within the folder", got)
+	}
+	refused := c.(connectors.Refuser).Refused()
+	if len(refused) != 2 {
+		t.Fatalf("refused %v", refused)
+	}
+	for _, r := range refused {
+		switch filepath.Base(r.Path) {
+		case "evil.csv":
+			if !strings.Contains(r.Reason, "outside the landing folder") || !strings.Contains(r.Reason, outside) {
+				t.Errorf("evil.csv: %s", r.Reason)
+			}
+		case "big.csv":
+			if !strings.Contains(r.Reason, "100 bytes, more than max_bytes (50 bytes)") {
+				t.Errorf("big.csv: %s", r.Reason)
+			}
+		default:
+			t.Errorf("refused %s: %s", r.Path, r.Reason)
+		}
+	}
+}

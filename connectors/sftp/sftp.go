@@ -52,7 +52,7 @@ import (
 
 // Settings are the keys the sftp connector reads.
 var settingKeys = []string{"host", "port", "user", "path", "pattern", "key_file", "password_env",
-	"key_passphrase_env", "known_hosts", "archive_to", "timeout"}
+	"key_passphrase_env", "known_hosts", "archive_to", "timeout", "max_bytes"}
 
 const (
 	defaultPort    = 22
@@ -79,6 +79,7 @@ type Connector struct {
 	knownHosts    string
 	archiveTo     string
 	timeout       time.Duration
+	maxBytes      int64
 	getenv        func(string) string
 	now           func() time.Time
 
@@ -88,6 +89,15 @@ type Connector struct {
 
 	mu      sync.Mutex
 	fetched map[string]remoteFile // by local path
+	refused []connectors.Refusal  // of the last Fetch
+}
+
+// Refused lists the files the last Fetch did not download, and why: links
+// (never followed on a server) and files over max_bytes.
+func (c *Connector) Refused() []connectors.Refusal {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.refused
 }
 
 // remoteFile is a remote file as it was when downloaded.
@@ -180,6 +190,9 @@ func newConnector(settings map[string]any, baseDir string, getenv func(string) s
 		return nil, &connectors.SettingError{Key: "archive_to", Msg: "expected a folder other than path (files moved there must leave the folder that is fetched)"}
 	}
 	if c.timeout, err = connectors.Seconds(settings, "timeout", defaultTimeout); err != nil {
+		return nil, err
+	}
+	if c.maxBytes, err = connectors.PositiveInt(settings, "max_bytes", connectors.DefaultMaxFileBytes); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -282,6 +295,12 @@ func (c *Connector) list(ctx context.Context, client *sftp.Client) ([]remoteFile
 		return nil, fmt.Errorf("list remote folder %s on %s: %w", c.dir, c.addr(), err)
 	}
 	var out []remoteFile
+	var refused []connectors.Refusal
+	defer func() {
+		c.mu.Lock()
+		c.refused = refused
+		c.mu.Unlock()
+	}()
 	for _, e := range entries {
 		name := e.Name()
 		if name == "" || name == "." || name == ".." || strings.Contains(name, "/") {
@@ -295,11 +314,16 @@ func (c *Connector) list(ctx context.Context, client *sftp.Client) ([]remoteFile
 		}
 		p := path.Join(c.dir, name)
 		if e.Mode()&fs.ModeSymlink != 0 {
-			if e, err = client.Stat(p); err != nil {
-				continue // a broken link
-			}
+			// A link on the server may lead anywhere the login can read:
+			// never followed.
+			refused = append(refused, connectors.Refusal{Path: c.origin(p), Reason: "a link on the server: links are never followed; ask the provider to put the file itself in the folder"})
+			continue
 		}
 		if !e.Mode().IsRegular() {
+			continue
+		}
+		if e.Size() > c.maxBytes {
+			refused = append(refused, connectors.Refusal{Path: c.origin(p), Reason: fmt.Sprintf("%d bytes, more than max_bytes (%d bytes) allows: not downloaded; raise max_bytes if the file is expected to be this large", e.Size(), c.maxBytes)})
 			continue
 		}
 		out = append(out, remoteFile{path: p, size: e.Size(), mod: e.ModTime()})
@@ -369,7 +393,12 @@ func (c *Connector) Origin(localPath string) string {
 	if !ok {
 		return ""
 	}
-	return (&url.URL{Scheme: "sftp", User: url.User(c.user), Host: c.addr(), Path: f.path}).String()
+	return c.origin(f.path)
+}
+
+// origin is the sftp:// address of a remote path.
+func (c *Connector) origin(remotePath string) string {
+	return (&url.URL{Scheme: "sftp", User: url.User(c.user), Host: c.addr(), Path: remotePath}).String()
 }
 
 // Archive moves the remote file behind localPath (a path the last Fetch

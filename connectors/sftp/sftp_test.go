@@ -60,9 +60,18 @@ func TestKeyAuth(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []string{"AssessmentResults_2025-09.csv", "AssessmentResults_2025-12.csv", "AssessmentResults_link.csv"}
+		c := mustNew(t, settings, nil)
+		paths, err = connectortest.Fetch(t, c, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"AssessmentResults_2025-09.csv", "AssessmentResults_2025-12.csv"}
 		if got := connectortest.Names(paths); !slices.Equal(got, want) {
 			t.Errorf("fetched %q, want %q", got, want)
+		}
+		// A link on the server is never followed: refused, with the reason.
+		if r := c.Refused(); len(r) != 1 || !strings.HasSuffix(r[0].Path, "/AssessmentResults_link.csv") || !strings.Contains(r[0].Reason, "links are never followed") {
+			t.Errorf("refused %v", r)
 		}
 		if b, _ := os.ReadFile(paths[1]); string(b) != "StudentID,TestRITScore\n0042,214\n" {
 			t.Errorf("content %q", b)
@@ -82,7 +91,7 @@ func TestKeyAuth(t *testing.T) {
 		}
 		s["key_passphrase_env"] = "SFTP_KEY_PASSPHRASE"
 		paths, err := connectortest.Fetch(t, mustNew(t, s, map[string]string{"SFTP_KEY_PASSPHRASE": "correct horse"}), t.TempDir())
-		if err != nil || len(paths) != 3 {
+		if err != nil || len(paths) != 2 {
 			t.Errorf("fetch with a protected key: %q, %v", paths, err)
 		}
 		_, err = connectortest.Fetch(t, mustNew(t, s, map[string]string{"SFTP_KEY_PASSPHRASE": "wrong horse"}), t.TempDir())
@@ -92,6 +101,20 @@ func TestKeyAuth(t *testing.T) {
 		_, err = connectortest.Fetch(t, mustNew(t, s, nil), t.TempDir())
 		if err == nil || !strings.Contains(err.Error(), "environment variable SFTP_KEY_PASSPHRASE (named by key_passphrase_env) is not set") {
 			t.Errorf("passphrase variable not set: %v", err)
+		}
+	})
+
+	t.Run("MaxBytes", func(t *testing.T) {
+		t.Parallel()
+		s := clone(settings)
+		s["max_bytes"] = 31 // the files are 32 bytes
+		c := mustNew(t, s, nil)
+		paths, err := connectortest.Fetch(t, c, t.TempDir())
+		if err != nil || len(paths) != 0 {
+			t.Errorf("fetched %q, %v", paths, err)
+		}
+		if r := c.Refused(); len(r) != 3 || !strings.Contains(r[1].Reason+r[2].Reason, "32 bytes, more than max_bytes (31 bytes) allows: not downloaded") {
+			t.Errorf("refused %v", r)
 		}
 	})
 

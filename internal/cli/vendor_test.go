@@ -141,3 +141,39 @@ func TestProfileSuggestLoadsEachVendorLayout(t *testing.T) {
 		})
 	}
 }
+
+// A link in the landing folder to a file outside it is rejected, not read:
+// the run says so and exits non-zero; the file's rows reach no table.
+func TestLinkOutOfTheLandingFolderIsRejected(t *testing.T) {
+	t.Parallel()
+	fixtures, err := synth.VendorFixtures(2026)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var one []synth.VendorFixture
+	for _, f := range fixtures {
+		if f.Profile == "istation-isip" {
+			one = append(one, f)
+		}
+	}
+	cfg := vendorDistrict(t, one, func(f synth.VendorFixture) string { return f.Profile }, "")
+	outside := filepath.Join(t.TempDir(), "ISIP_secret.csv")
+	// Other students than the landing folder's file: were the link followed,
+	// it would load as a file of its own.
+	if err := os.WriteFile(outside, []byte(strings.ReplaceAll(string(one[0].Data), "\n4002", "\n4992")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(filepath.Dir(cfg), "landing", "0", "ISIP_link.csv")
+	if err := os.Symlink(outside, link); err != nil {
+		t.Skipf("cannot make links here: %v", err)
+	}
+	code, out, errOut := run(t, "ingest", "--config", cfg)
+	if code != ExitFailed || !strings.Contains(out, "ISIP_link.csv") || !strings.Contains(out, "REJECTED") ||
+		!strings.Contains(out, "a link to "+outside+", outside the landing folder") {
+		t.Errorf("ingest: exit %d\n%s%s", code, out, errOut)
+	}
+	got := fileCounts(t, cfg)
+	if len(got) != 1 || got[one[0].Name][1] != one[0].Loaded {
+		t.Errorf("files %v: want only %s, loaded", got, one[0].Name)
+	}
+}

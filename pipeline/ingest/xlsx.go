@@ -26,8 +26,16 @@ func isWorkbook(path string) bool {
 // person sees. Cells come as Excel shows them (dates formatted by the
 // cell's style, or the plain day number where a cell has none); the value
 // parsers read both.
+// Limits on what a workbook may unpack to (zip bombs): its members in all,
+// and the cells of the sheet read. Go's XML reader expands no entities
+// beyond XML's own five, so entity bombs ("billion laughs") cannot grow.
+var (
+	maxWorkbookUnzipped int64 = 4 << 30
+	maxSheetCells       int64 = 300_000_000
+)
+
 func workbookToCSV(path, sheet, tempDir string) (csvPath, sheetRead string, sheetList []string, err error) {
-	wb, err := excelize.OpenFile(path)
+	wb, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: maxWorkbookUnzipped})
 	if err != nil {
 		return "", "", nil, &FileError{File: path, Reason: "not a readable Excel workbook: " + err.Error()}
 	}
@@ -54,13 +62,20 @@ func workbookToCSV(path, sheet, tempDir string) (csvPath, sheetRead string, shee
 	buf := bufio.NewWriterSize(out, 1<<20)
 	w := csv.NewWriter(buf)
 	n := 0
+	var cellCount int64
 	for rows.Next() {
 		cells, err := rows.Columns()
 		if err != nil {
 			os.Remove(out.Name())
 			return "", sheet, sheets, &FileError{File: path, Reason: fmt.Sprintf("sheet %q, row %d cannot be read: %v", sheet, n+1, err)}
 		}
-		// The iterator yields every row up to the last, empty ones too.
+		// The iterator yields every row up to the last, empty ones too, and
+		// a row as wide as its last cell: a crafted sheet of rows reaching
+		// column XFD would unpack to billions of cells. Stop it.
+		if cellCount += int64(len(cells)); cellCount > maxSheetCells {
+			os.Remove(out.Name())
+			return "", sheet, sheets, &FileError{File: path, Reason: fmt.Sprintf("sheet %q has more than %d cells (rows x columns, up to row %d): not an export hitreflect reads; save the sheet as CSV, or trim its empty columns", sheet, maxSheetCells, n+1)}
+		}
 		if err := w.Write(cells); err != nil {
 			os.Remove(out.Name())
 			return "", sheet, sheets, fmt.Errorf("convert %s: %w", path, err)

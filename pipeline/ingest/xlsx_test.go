@@ -4,6 +4,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,5 +87,29 @@ func TestWorkbookFromSpreadsheetProgram(t *testing.T) {
 	res := f.load("acme", filepath.Join(dir, "plain.xlsx"))
 	if res.Loaded != 2 {
 		t.Errorf("loaded %d of the spreadsheet program's workbook: %v %s", res.Loaded, res.Rejects, res.Message)
+	}
+}
+
+// A sheet whose rows reach column XFD (a few bytes each in the file, 16,384
+// cells each when read) is rejected once it passes the cell limit, without
+// unpacking the rest.
+func TestWorkbookBombsAreRejected(t *testing.T) {
+	// Not parallel: it lowers the package's cell limit for its run.
+	defer func(n int64) { maxSheetCells = n }(maxSheetCells)
+	maxSheetCells = 1_000_000
+	wb := excelize.NewFile()
+	defer wb.Close()
+	for r := 1; r <= 70; r++ {
+		cell, _ := excelize.CoordinatesToCellName(16384, r)
+		wb.SetCellValue("Sheet1", cell, "x")
+	}
+	path := filepath.Join(t.TempDir(), "bomb.xlsx")
+	if err := wb.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, "")
+	res := f.load("acme", path)
+	if res.Status != StatusRejected || !strings.Contains(res.Message, `sheet "Sheet1" has more than 1000000 cells`) {
+		t.Errorf("%s: %s", res.Status, res.Message)
 	}
 }
