@@ -23,9 +23,9 @@ type Connector struct {
 	stable   time.Duration
 	maxBytes int64
 	refused  []connectors.Refusal
-	fsys    fs.FS
-	now     func() time.Time
-	sleep   func(ctx context.Context, d time.Duration) error
+	fsys     fs.FS
+	now      func() time.Time
+	sleep    func(ctx context.Context, d time.Duration) error
 }
 
 // New builds a local connector from {path, pattern, stable_for, max_bytes}.
