@@ -331,17 +331,7 @@ func derivable(p profile.Profile, field string, index map[string]int) bool {
 	return has("test_date")
 }
 
-func quoteList(items []string, max int) string {
-	var q []string
-	for i, s := range items {
-		if i == max {
-			q = append(q, fmt.Sprintf("… (%d more)", len(items)-max))
-			break
-		}
-		q = append(q, fmt.Sprintf("%q", s))
-	}
-	return strings.Join(q, ", ")
-}
+func quoteList(items []string, max int) string { return strings.Join(profile.Quoted(items, max), ", ") }
 
 // didYouMean names the header closest to want, when one is close enough.
 func didYouMean(want string, headers []string) string {

@@ -405,7 +405,7 @@ func Suggest(kind, fileName string, headers []string, rows [][]string) Suggestio
 					}
 					taken[f] = true
 					mb.Columns[f] = cols[suf]
-					s.Why[f] = fmt.Sprintf("the block's %s", strings.Join(quoteAll(cols[suf], 3), " or "))
+					s.Why[f] = fmt.Sprintf("the block's %s", strings.Join(Quoted(cols[suf], 3), " or "))
 					for i, h := range headers {
 						for _, p := range prefixes {
 							for _, tpl := range cols[suf] {
@@ -626,7 +626,7 @@ func Suggest(kind, fileName string, headers []string, rows [][]string) Suggestio
 			if s.Profile.NullValues == nil {
 				s.Profile.NullValues = map[string][]string{}
 			}
-			s.Profile.NullValues[f] = slices.Sorted(mapKeys(nulls))
+			s.Profile.NullValues[f] = slices.Sorted(maps.Keys(nulls))
 		}
 	}
 	// Required fields nothing gives.
@@ -661,16 +661,6 @@ func anyTODO(raws []string, r Reader) bool {
 		}
 	}
 	return false
-}
-
-func mapKeys(m map[string]bool) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 func containsWord(name string, words ...string) bool {
@@ -735,13 +725,7 @@ func (s Suggestion) YAML(name, about string) string {
 	}
 	if len(p.Constants) > 0 {
 		w("    constants:\n")
-		for _, f := range slices.Sorted(func(yield func(string) bool) {
-			for k := range p.Constants {
-				if !yield(k) {
-					return
-				}
-			}
-		}) {
+		for _, f := range slices.Sorted(maps.Keys(p.Constants)) {
 			w("      %s: %s  # %s\n", f, q(p.Constants[f]), s.Why[f])
 		}
 	}
@@ -765,13 +749,7 @@ func (s Suggestion) YAML(name, about string) string {
 			w("          %s: %s\n", f, q(blk.Columns[f].First()))
 		}
 	}
-	for _, f := range slices.Sorted(func(yield func(string) bool) {
-		for k := range p.ValueMaps {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, f := range slices.Sorted(maps.Keys(p.ValueMaps)) {
 		if f == firstKey(p.ValueMaps) {
 			w("    value_maps:\n")
 		}
@@ -782,13 +760,7 @@ func (s Suggestion) YAML(name, about string) string {
 	}
 	if len(p.NullValues) > 0 {
 		w("    null_values:  # cells that mean no value\n")
-		for _, f := range slices.Sorted(func(yield func(string) bool) {
-			for k := range p.NullValues {
-				if !yield(k) {
-					return
-				}
-			}
-		}) {
+		for _, f := range slices.Sorted(maps.Keys(p.NullValues)) {
 			quoted := make([]string, len(p.NullValues[f]))
 			for i, v := range p.NullValues[f] {
 				quoted[i] = q(v)
@@ -834,7 +806,7 @@ func (s Suggestion) YAML(name, about string) string {
 		}
 	}
 	if len(s.Unused) > 0 {
-		w("    # Not mapped: %s\n", strings.Join(quoteAll(s.Unused, 30), ", "))
+		w("    # Not mapped: %s\n", strings.Join(Quoted(s.Unused, 30), ", "))
 	}
 	return b.String()
 }
@@ -848,7 +820,9 @@ func sortedKeys(m config.Codes) []string {
 	return keys
 }
 
-func quoteAll(items []string, max int) []string {
+// Quoted quotes items for a message, the first max of them and a count of
+// the rest.
+func Quoted(items []string, max int) []string {
 	var out []string
 	for i, s := range items {
 		if i == max {
