@@ -22,10 +22,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -197,6 +199,27 @@ type conn interface {
 
 // Build computes the metrics once and writes the packet of every
 // audience of opt.Audience.
+// steady copies a metrics table with its figures to ten significant
+// digits: DuckDB adds in parallel, so a sum or mean may differ in its last
+// bits from one run to the next, and a chart drawn from it would move by a
+// hair in the PDF. Every file of a packet is drawn from these copies, so
+// the same data make the same bytes. (The runner's own table, which the
+// metrics stage shares, is left as it is.)
+func steady(t *metrics.Table) *metrics.Table {
+	out := *t
+	out.Rows = make([]metrics.Row, len(t.Rows))
+	for i, r := range t.Rows {
+		r.Values = append([]any(nil), r.Values...)
+		for j, v := range r.Values {
+			if x, ok := v.(float64); ok && !math.IsNaN(x) && !math.IsInf(x, 0) {
+				r.Values[j], _ = strconv.ParseFloat(strconv.FormatFloat(x, 'g', 10, 64), 64)
+			}
+		}
+		out.Rows[i] = r
+	}
+	return &out
+}
+
 func Build(ctx context.Context, c conn, cfg *config.Config, opt Options) (*Result, error) {
 	if opt.Period == "" {
 		opt.Period = "year"
@@ -292,7 +315,7 @@ func computeTables(ctx context.Context, c conn, cfg *config.Config, opt Options,
 		if err != nil {
 			return nil, fmt.Errorf("metrics %s by %s: %w", k.family, strings.Join(k.by, ","), err)
 		}
-		ts.byKey[k.key()] = t
+		ts.byKey[k.key()] = steady(t)
 		if k.family == "engagement" && ts.Label == "" {
 			ts.Label = fmt.Sprintf("%s (%s to %s)", t.Period, t.From.Format("2 Jan 2006"), t.To.Format("2 Jan 2006"))
 		}
