@@ -54,7 +54,7 @@ func (r Request) name() string {
 // Status of a file after a load attempt.
 const (
 	StatusLoaded   = "loaded"
-	StatusRejected = "rejected" // the file could not be read at all; nothing loaded
+	StatusRejected = "rejected" // the file could not be read at all, or every data row was rejected; nothing loaded
 	StatusSeen     = "already_loaded"
 	StatusFailed   = "failed" // the load stopped on an error; nothing loaded, nothing recorded
 )
