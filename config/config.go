@@ -29,6 +29,7 @@ type Config struct {
 	// warehouse's default (a quarter of the machine's, at most 1 GiB).
 	MemoryLimit  string       `yaml:"memory_limit"`
 	Privacy      Privacy      `yaml:"privacy"`
+	Alerts       Alerts       `yaml:"alerts"`
 	DosageTarget DosageTarget `yaml:"dosage_target"`
 	Eligibility  Eligibility  `yaml:"eligibility"`
 	Impact       Impact       `yaml:"impact"`
@@ -74,6 +75,14 @@ type Period struct {
 }
 
 // Privacy holds the disclosure-control settings.
+// Alerts are the thresholds above which a run finishes with warnings.
+type Alerts struct {
+	// RejectShare: a file whose share of rejected rows is above it is a
+	// warning (default 0.05).
+	RejectShare    float64  `yaml:"-"`
+	RejectShareSet *float64 `yaml:"reject_share"`
+}
+
 type Privacy struct {
 	MinCellSize     int    `yaml:"-"`
 	MinCellSizeSet  *int   `yaml:"min_cell_size"`
@@ -165,6 +174,10 @@ type Source struct {
 	Connector map[string]any `yaml:"connector"`
 	Profile   string         `yaml:"profile"`
 	LoadMode  string         `yaml:"load_mode"`
+	// ExpectEvery is how often the source sends a new file ("36h", "7d"):
+	// longer without one is a warning. Empty: no expectation.
+	ExpectEvery string        `yaml:"expect_every"`
+	Expect      time.Duration `yaml:"-"`
 	Schedule  string         `yaml:"schedule"`
 }
 

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -205,6 +206,7 @@ func (c *Config) applyDefaults() {
 	// Numbers left out take their defaults; numbers given, even 0, are kept
 	// and checked.
 	c.Privacy.MinCellSize = orDefault(c.Privacy.MinCellSizeSet, 10)
+	c.Alerts.RejectShare = orDefault(c.Alerts.RejectShareSet, 0.05)
 	if c.Privacy.PseudonymKeyEnv == "" {
 		c.Privacy.PseudonymKeyEnv = "HITREFLECT_PSEUDONYM_KEY"
 	}
@@ -257,9 +259,25 @@ func oneOf(v string, options []string) bool {
 	return false
 }
 
+// ParseInterval reads a duration as Go writes them (90m, 36h) or in days (7d).
+func ParseInterval(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.ParseFloat(d, 64)
+		if err != nil {
+			return 0, err
+		}
+		return time.Duration(n * 24 * float64(time.Hour)), nil
+	}
+	return time.ParseDuration(s)
+}
+
 func (c *Config) validate(l *Locator) Errors {
 	var errs Errors
 	add := func(e *Error) { errs = append(errs, e) }
+	if c.Alerts.RejectShare < 0 || c.Alerts.RejectShare > 1 {
+		add(l.Errorf("alerts.reject_share", "expected a share between 0 and 1 (0.05 is 5%%), got %v", c.Alerts.RejectShare))
+	}
 	if strings.TrimSpace(c.District) == "" {
 		add(l.Errorf("district", "expected the district's name, e.g. district: Riverside Unified"))
 	}
@@ -417,6 +435,13 @@ func (c *Config) validate(l *Locator) Errors {
 		}
 		if s.Profile == "" {
 			add(l.Errorf(key+".profile", "expected the name of a profile (a built-in one or one under profiles:)"))
+		}
+		if s.ExpectEvery != "" {
+			d, err := ParseInterval(s.ExpectEvery)
+			if err != nil || d <= 0 {
+				add(l.Errorf(key+".expect_every", "expected how often the source sends a file, such as 36h or 7d, got %q", s.ExpectEvery))
+			}
+			c.Sources[i].Expect = d
 		}
 		if s.Schedule != "" {
 			if err := checkSchedule(s.Schedule); err != nil {

@@ -25,8 +25,12 @@ import (
 // Exit codes.
 const (
 	ExitOK     = 0
-	ExitFailed = 1
-	ExitUsage  = 2
+	ExitFailed = 1 // something failed: a source, a file rejected whole, a stage
+	ExitUsage  = 2 // the command or the config is wrong
+	// ExitWarnings: everything ran, but a person should look: a file with
+	// more rejected rows than alerts.reject_share, a source silent longer
+	// than its expect_every.
+	ExitWarnings = 3
 )
 
 // Version is set at build time with -ldflags "-X .../cli.Version=…".
@@ -47,6 +51,9 @@ func usageErr(format string, args ...any) error {
 
 // failed reports that the command ran but something needs attention.
 var errFailed = &exitError{ExitFailed, errors.New("")}
+
+// errWarnings reports that the command ran, with warnings printed.
+var errWarnings = &exitError{ExitWarnings, errors.New("")}
 
 // env is what every command shares.
 type env struct {

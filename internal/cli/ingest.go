@@ -45,7 +45,22 @@ not loaded again. Naming files (with --source) loads those instead of fetching.`
 			if err != nil {
 				return err
 			}
-			return e.summarise(results)
+			warnings := s.RejectWarnings(results)
+			if source == "" {
+				stale, err := s.StaleSources(e.ctx, w.DB, time.Now())
+				if err != nil {
+					return err
+				}
+				warnings = append(warnings, stale...)
+			}
+			if err := e.summarise(results); err != nil {
+				e.printWarnings(warnings)
+				return err
+			}
+			if e.printWarnings(warnings) {
+				return errWarnings
+			}
+			return nil
 		},
 	}
 	c.Flags().StringVar(&cfgPath, "config", "", "the config file (hitreflect.yaml)")
@@ -168,6 +183,14 @@ func num(n int64) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// printWarnings prints warnings after a summary; it says whether there were any.
+func (e *env) printWarnings(ws []pipeline.Warning) bool {
+	for _, w := range ws {
+		fmt.Fprintf(e.stdout, "Warning: %s\n", w)
+	}
+	return len(ws) > 0
 }
 
 // summarise prints the totals and decides the exit code.

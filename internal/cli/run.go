@@ -62,6 +62,9 @@ run's outputs stand, and the summary says so. --force recomputes them.`,
 			if sum.Status != "ok" {
 				return errFailed
 			}
+			if len(sum.Warnings) > 0 {
+				return errWarnings
+			}
 			return nil
 		},
 	}
@@ -92,6 +95,9 @@ func writeRunSummary(w io.Writer, sum *job.RunSummary) {
 		for _, e := range s.Errors {
 			fmt.Fprintf(w, "  %s: %s\n", s.Source, e)
 		}
+	}
+	for _, wn := range sum.Warnings {
+		fmt.Fprintf(w, "Warning: %s\n", wn)
 	}
 	for _, st := range []struct {
 		name string

@@ -32,9 +32,17 @@ While an ingest or run holds the warehouse, status answers from the snapshot
 the ingest publishes beside the warehouse as files commit (at most a second
 old), and says so on standard error; --wait waits for the warehouse instead.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			list, err := e.recentFiles(cfgPath, wait, limit)
+			list, warnings, err := e.recentFiles(cfgPath, wait, limit)
 			if err != nil {
 				return err
+			}
+			if asJSON {
+				// The records stay plain; the warnings go to standard error.
+				for _, w := range warnings {
+					fmt.Fprintf(e.stderr, "Warning: %s\n", w)
+				}
+			} else {
+				defer e.printWarnings(warnings)
 			}
 			if asJSON {
 				enc := json.NewEncoder(e.stdout)
@@ -76,12 +84,12 @@ old), and says so on standard error; --wait waits for the warehouse instead.`,
 // recentFiles reads the newest files from the warehouse or, while another
 // process loads into it and the user did not ask to wait, from the snapshot
 // that process publishes.
-func (e *env) recentFiles(cfgPath string, wait time.Duration, limit int) ([]FileStatus, error) {
+func (e *env) recentFiles(cfgPath string, wait time.Duration, limit int) ([]FileStatus, []pipeline.Warning, error) {
 	s, w, err := e.open(cfgPath, wait)
 	if errors.Is(err, pipeline.ErrLocked) && wait == 0 {
 		snap, serr := pipeline.ReadStatusSnapshot(s.Config.WarehousePath())
 		if serr != nil {
-			return nil, err // no snapshot: the holder is not an ingest, or predates them
+			return nil, nil, err // no snapshot: the holder is not an ingest, or predates them
 		}
 		what := "between files"
 		if snap.Loading != "" {
@@ -96,13 +104,18 @@ func (e *env) recentFiles(cfgPath string, wait time.Duration, limit int) ([]File
 		// snapshot is what the last load had committed when it was taken.
 		fmt.Fprintf(e.stderr, "Another hitreflect process holds the warehouse (%s): these are the files loads had committed at %s (%s%s); add --wait 30m to wait for it instead.\n",
 			pipeline.LockHolder(s.Config.WarehousePath()), snap.WrittenAt.Local().Format("15:04:05"), what, more)
-		return files, nil
+		return files, s.RejectWarningsOf(files), nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer w.Close()
-	return pipeline.RecentFiles(e.ctx, w.DB, limit)
+	files, err := pipeline.RecentFiles(e.ctx, w.DB, limit)
+	if err != nil {
+		return nil, nil, err
+	}
+	warnings, err := s.StatusWarnings(e.ctx, w.DB, files, time.Now())
+	return files, warnings, err
 }
 
 func (e *env) rejectsCmd() *cobra.Command {

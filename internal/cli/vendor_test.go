@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hitreflect/hitreflect/internal/synth"
 	"github.com/hitreflect/hitreflect/pipeline/warehouse"
@@ -175,5 +176,47 @@ func TestLinkOutOfTheLandingFolderIsRejected(t *testing.T) {
 	got := fileCounts(t, cfg)
 	if len(got) != 1 || got[one[0].Name][1] != one[0].Loaded {
 		t.Errorf("files %v: want only %s, loaded", got, one[0].Name)
+	}
+}
+
+// Warnings: a file with more rejected rows than alerts.reject_share, and a
+// source silent longer than its expect_every, end ingest and run with exit
+// 3 and a line each; status lists them too. Nothing failed, so the run
+// counts as a good one.
+func TestWarningsEndWithTheirOwnExitCode(t *testing.T) {
+	t.Parallel()
+	csv := "student_id,assessment,subject,school_year,window,test_date,scale_score\n" +
+		"1,star,math,2025-26,fall,2025-09-10,500\n2,star,math,2025-26,fall,2025-09-10,510\n" +
+		"3,star,math,2025-26,fall,2025-09-10,abc\n4,star,math,2025-26,fall,2025-09-10,520\n"
+	f := synth.VendorFixture{Profile: "canonical-assessments", Kind: "assessments", Name: "tests.csv", Data: []byte(csv)}
+	cfg := vendorDistrict(t, []synth.VendorFixture{f}, func(f synth.VendorFixture) string { return f.Profile }, "alerts: {reject_share: 0.1}\n")
+	code, out, errOut := run(t, "ingest", "--config", cfg)
+	if code != ExitWarnings || !strings.Contains(out, "Warning: src0: tests.csv: 25.0% of its rows were rejected (1 of 4), above the 10.0% of alerts.reject_share") {
+		t.Errorf("ingest: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = run(t, "status", "--config", cfg)
+	if code != ExitOK || !strings.Contains(out, "Warning: src0: tests.csv: 25.0% of its rows were rejected") {
+		t.Errorf("status: exit %d\n%s", code, out)
+	}
+	// A source expected every second, and silent since its file loaded.
+	text, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text = []byte(strings.Replace(string(text), "profile: canonical-assessments}", "profile: canonical-assessments, expect_every: 1s}", 1))
+	text = []byte(strings.Replace(string(text), "reject_share: 0.1", "reject_share: 0.5", 1))
+	if err := os.WriteFile(cfg, text, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	code, out, errOut = run(t, "run", "--config", cfg)
+	if code != ExitWarnings || !strings.Contains(out, "Warning: src0: no new file since ") || !strings.Contains(out, "(expect_every 1s): ask the sender") {
+		t.Errorf("run: exit %d\n%s%s", code, out, errOut)
+	}
+	// A bad expect_every is a config error with its line.
+	bad := strings.Replace(string(text), "expect_every: 1s", "expect_every: weekly", 1)
+	os.WriteFile(cfg, []byte(bad), 0o644)
+	if code, _, errOut := run(t, "check", "--config", cfg); code != ExitUsage || !strings.Contains(errOut, `sources[0].expect_every: expected how often the source sends a file, such as 36h or 7d, got "weekly"`) {
+		t.Errorf("check: exit %d %s", code, errOut)
 	}
 }

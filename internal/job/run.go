@@ -37,6 +37,9 @@ type RunSummary struct {
 	InputsKey string `json:"inputs_key,omitempty"`
 	// IngestSeconds is the wall time of fetching and loading every source.
 	IngestSeconds float64 `json:"ingest_seconds"`
+	// Warnings are what a person should look at although nothing failed
+	// (a run with warnings is still a good run: Status stays ok).
+	Warnings []pipeline.Warning `json:"warnings,omitempty"`
 }
 
 // SourceSummary is one source's part of a run.
@@ -105,6 +108,17 @@ func Run(ctx context.Context, s *pipeline.Setup, w *warehouse.Warehouse, opt Run
 			"rejected_or_failed", ss.FilesFailed, "rows_loaded", ss.RowsLoaded, "rows_rejected", ss.RowsRejected)
 		for _, e := range ss.Errors {
 			log.Error("source failed", "source", ss.Source, "error", e)
+		}
+	}
+	if err == nil {
+		sum.Warnings = s.RejectWarnings(results)
+		stale, serr := s.StaleSources(ctx, w.DB, opt.Now())
+		if serr != nil {
+			return sum, serr
+		}
+		sum.Warnings = append(sum.Warnings, stale...)
+		for _, wn := range sum.Warnings {
+			log.Warn("warning", "source", wn.Source, "file", wn.File, "warning", wn.Message)
 		}
 	}
 	if err != nil { // stopped (a signal) or the warehouse itself failed
