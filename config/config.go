@@ -178,7 +178,7 @@ type Source struct {
 	// longer without one is a warning. Empty: no expectation.
 	ExpectEvery string        `yaml:"expect_every"`
 	Expect      time.Duration `yaml:"-"`
-	Schedule  string         `yaml:"schedule"`
+	Schedule    string        `yaml:"schedule"`
 }
 
 // Profile maps one file layout to the canonical columns. See docs/profiles.md.
