@@ -132,3 +132,14 @@ func TestReportsPNG(t *testing.T) {
 		t.Errorf("reports: %+v", cfg.Reports)
 	}
 }
+
+// The YAML library panics on some malformed input (found by FuzzConfig);
+// the config is refused with a reason instead.
+func TestMalformedYAMLIsAnErrorNotACrash(t *testing.T) {
+	t.Parallel()
+	text := "district: A\nproviders: [{id:A}]\nsources:\n ! 000000000000000000000000000000000000000000000000\n00000008:000:\n    0000: 0\n    0000000: #00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+	_, err := ParseLocated("/c.yaml", []byte(text))
+	if err == nil || !strings.Contains(err.Error(), "/c.yaml") {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -107,13 +107,13 @@ func Parse(path string, data []byte) (*Config, error) {
 // and the Errors.
 func ParseLocated(path string, data []byte) (*Located, error) {
 	loc := &Locator{file: path}
-	file, err := parser.ParseBytes(data, 0)
+	file, err := parseYAML(data)
 	if err != nil {
 		return nil, Errors{yamlError(path, err)}
 	}
 	loc.ast = file
 	cfg := &Config{Path: path}
-	if err := yaml.UnmarshalWithOptions(data, cfg, yaml.DisallowUnknownField()); err != nil {
+	if err := decodeYAML(data, cfg); err != nil {
 		return nil, Errors{yamlError(path, err)}
 	}
 	cfg.applyDefaults()
@@ -124,6 +124,28 @@ func ParseLocated(path string, data []byte) (*Located, error) {
 		return lc, errs
 	}
 	return lc, nil
+}
+
+// decodeYAML decodes the config. The YAML library can panic on some
+// malformed input (a tag with no value inside a sequence, found by
+// FuzzConfig); that is a config the person must fix, not a crash.
+func decodeYAML(data []byte, cfg *Config) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the YAML cannot be read (the reader gave up: %v); check the indentation and the tags (!) near the end of what you changed", r)
+		}
+	}()
+	return yaml.UnmarshalWithOptions(data, cfg, yaml.DisallowUnknownField())
+}
+
+// parseYAML parses the config for its lines, with the same guard.
+func parseYAML(data []byte) (file *ast.File, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the YAML cannot be read (the reader gave up: %v); check the indentation and the tags (!) near the end of what you changed", r)
+		}
+	}()
+	return parser.ParseBytes(data, 0)
 }
 
 // yamlError turns a go-yaml error into an *Error with a line.
