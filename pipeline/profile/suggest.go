@@ -190,12 +190,13 @@ func dashSplits(h string) [][2]string {
 // one or two capitalised words: {PhonologicalAwarenessDomain, Score},
 // {PhonologicalAwareness, DomainScore}.
 func camelSplits(h string) [][2]string {
-	var cuts []int
-	rs := []rune(h)
-	for i := 1; i < len(rs); i++ {
-		if rs[i] >= 'A' && rs[i] <= 'Z' && rs[i-1] >= 'a' && rs[i-1] <= 'z' {
-			cuts = append(cuts, len(string(rs[:i])))
+	var cuts []int // byte offsets, whatever the header's bytes are
+	var prev rune
+	for i, r := range h {
+		if r >= 'A' && r <= 'Z' && prev >= 'a' && prev <= 'z' {
+			cuts = append(cuts, i)
 		}
+		prev = r
 	}
 	var out [][2]string
 	for k := len(cuts) - 1; k >= 0 && k >= len(cuts)-2; k-- {
