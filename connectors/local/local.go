@@ -10,7 +10,6 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/hitreflect/hitreflect/connectors"
@@ -89,11 +88,11 @@ func (c *Connector) refuse(e fs.DirEntry) (string, bool) {
 		if err != nil {
 			dir = c.dir
 		}
-		if rel, err := filepath.Rel(dir, target); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-			return fmt.Sprintf("a link to %s, outside the landing folder %s: not read (landing folders hold files, or links within them)", target, c.dir), false
-		}
-		if info, err := os.Stat(target); err != nil || info.IsDir() {
+		if info, err := os.Stat(target); err == nil && info.IsDir() {
 			return "", true // a link to a folder: passed over like a folder
+		}
+		if !connectors.Within(dir, target) {
+			return fmt.Sprintf("a link to %s, outside the landing folder %s: not read (landing folders hold files, or links within them)", target, c.dir), false
 		}
 	}
 	info, err := os.Stat(full)

@@ -135,7 +135,7 @@ func targetOf(kind string) (table, scope, key string) {
 	case "sessions":
 		return "sessions", "provider", "session_key"
 	case "assessments":
-		return "assessments", "", `concat_ws('|', student_id, assessment, subject, school_year, "window", measure, CAST(test_date AS VARCHAR))`
+		return "assessments", "", keyExpr("assessments") // the same columns in the warehouse
 	default:
 		return "students", "", "student_id"
 	}

@@ -139,7 +139,7 @@ func mapColumns(p profile.Profile, prep *Prepared, cfg *config.Config, name stri
 	}
 	// Joined files: found beside the file (or in its zip), keyed by columns
 	// of this one.
-	for i, j := range p.Join {
+	for _, j := range p.Join {
 		ju := joinUse{Join: j}
 		idx, _ := find(j.Key)
 		if len(idx) == 0 {
@@ -156,7 +156,6 @@ func mapColumns(p profile.Profile, prep *Prepared, cfg *config.Config, name stri
 			return m, &FileError{File: prep.Original, Reason: fmt.Sprintf(
 				"the profile joins %s, which is not beside the file (in %s)", j.File, prep.JoinDir)}
 		}
-		_ = i
 		m.joins = append(m.joins, ju)
 	}
 	for _, name := range slices.Sorted(maps.Keys(p.RowsWhere)) {

@@ -611,8 +611,9 @@ func (l *loader) unpivot() error {
 }
 
 // joinFiles fills the fields a profile looks up in other files: each
-// joined file is read (all text, one row per key: the first value of each
-// column), and raw's rows take the values of their key. The key of a row
+// joined file is read (all text, one row per key: where a key has several
+// rows, the least non-empty value of each column, so the answer does not
+// depend on read order), and raw's rows take the values of their key. The key of a row
 // is its first non-empty key column; of a comma-separated list, the first
 // item (OneRoster's orgSourcedIds). An UPDATE keeps raw's rowids, which
 // are the records' places in the file.

@@ -9,8 +9,8 @@ import (
 	"github.com/hitreflect/hitreflect/config"
 )
 
-// inJoin says whether a joined file gives a field.
-func inJoin(p config.Profile, field string) bool {
+// InJoin says whether a joined file gives a field.
+func InJoin(p config.Profile, field string) bool {
 	for _, j := range p.Join {
 		if _, ok := j.Columns[field]; ok {
 			return true
@@ -18,9 +18,6 @@ func inJoin(p config.Profile, field string) bool {
 	}
 	return false
 }
-
-// InJoin says whether a field comes from a joined file.
-func InJoin(p config.Profile, field string) bool { return inJoin(p, field) }
 
 // checkJoins validates bundle:, join: and rows_where:.
 func checkJoins(l *config.Locator, key string, p config.Profile, known func(string) bool, fieldNames func() string) config.Errors {

@@ -442,7 +442,7 @@ func check(l *config.Locator, cfg *config.Config, key string, p config.Profile) 
 		_, con := p.Constants[f.Name]
 		_, hc := p.HeaderConstants[f.Name]
 		derivable := Derivable(p, f.Name)
-		if !col && !con && !hc && !derivable && !inWide(p, f.Name) && !inFileName(p, f.Name) && !inJoin(p, f.Name) {
+		if !col && !con && !hc && !derivable && !InWide(p, f.Name) && !inFileName(p, f.Name) && !InJoin(p, f.Name) {
 			add(key+".columns", "expected a column for the required field %s (%s)", f.Name, f.Meaning)
 		}
 	}
@@ -453,7 +453,7 @@ func check(l *config.Locator, cfg *config.Config, key string, p config.Profile) 
 // session's duration from its start and end times, an assessment's window
 // and school year from its test date.
 func Derivable(p config.Profile, field string) bool {
-	has := func(f string) bool { return len(p.Columns[f]) > 0 || inWide(p, f) }
+	has := func(f string) bool { return len(p.Columns[f]) > 0 || InWide(p, f) }
 	switch field {
 	case "duration_minutes":
 		return has("start_time") && has("end_time")

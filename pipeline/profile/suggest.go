@@ -287,15 +287,6 @@ func measureBlockBy(headers []string, split func(string) [][2]string) (columns m
 	return columns, prefixes
 }
 
-func subset(a, b []string) bool {
-	for _, x := range a {
-		if !slices.Contains(b, x) {
-			return false
-		}
-	}
-	return true
-}
-
 var abbrevRE = regexp.MustCompile(`\(([A-Za-z][A-Za-z0-9 -]*)\)`)
 
 // measureName is a short name for a measure: composite, the abbreviation in

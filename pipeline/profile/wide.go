@@ -68,9 +68,9 @@ func Blocks(p config.Profile) []Block {
 	return out
 }
 
-// inWide says whether the wide: section gives a field, by a column or by
+// InWide says whether the wide: section gives a field, by a column or by
 // what its values set.
-func inWide(p config.Profile, field string) bool {
+func InWide(p config.Profile, field string) bool {
 	for _, w := range p.Wide {
 		if _, ok := w.Columns[field]; ok || w.Sets == field {
 			return true
@@ -78,9 +78,6 @@ func inWide(p config.Profile, field string) bool {
 	}
 	return false
 }
-
-// InWide says whether a field comes from the wide: section of the profile.
-func InWide(p config.Profile, field string) bool { return inWide(p, field) }
 
 func inFileName(p config.Profile, field string) bool {
 	if p.FileName == "" {
