@@ -84,6 +84,9 @@ of plain records (one object per row), --format jsonl one record per line.`,
 				}
 				tables = append(tables, t)
 			}
+			// Tables printed together must not give away each other's
+			// withheld cells (engagement's against quality's, say).
+			metrics.ProtectAcross(tables)
 			switch format {
 			case "json", "jsonl":
 				return metrics.WriteRecords(e.stdout, tables, format == "jsonl")

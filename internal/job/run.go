@@ -236,12 +236,18 @@ func runMetrics(ctx context.Context, r *metrics.Runner, setupErr error, dir stri
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fail(err)
 	}
+	var tables []*metrics.Table
 	for _, f := range metrics.Families {
 		t, err := r.Run(ctx, f.Name, metrics.Options{By: []string{"school", "provider"}})
 		if err != nil {
 			return fail(fmt.Errorf("%s: %w", f.Name, err))
 		}
-		if err := metrics.SaveCSV(filepath.Join(dir, f.Name+".csv"), t); err != nil {
+		tables = append(tables, t)
+	}
+	// The files go out together: none may give away another's withheld cells.
+	metrics.ProtectAcross(tables)
+	for _, t := range tables {
+		if err := metrics.SaveCSV(filepath.Join(dir, t.Family+".csv"), t); err != nil {
 			return fail(err)
 		}
 	}

@@ -410,15 +410,7 @@ func (t *Table) keepAskedDimensions() {
 // students (but at least one). Where the table shows a total, a single withheld row could be
 // worked out by subtraction, so the next smallest row is withheld too.
 func suppress(t *Table, min int) {
-	withheld := func(i int, why string) {
-		row := &t.Rows[i]
-		row.Suppressed = why
-		for j, c := range t.Columns {
-			if !t.IsDimension(c) {
-				row.Values[j] = nil
-			}
-		}
-	}
+	withheld := t.withhold
 	small := fmt.Sprintf("fewer than %d students", min)
 	// Rows split by a Within column (growth's tutored and comparison groups)
 	// each have their own total: the rule applies within each part.
@@ -439,6 +431,17 @@ func suppress(t *Table, min int) {
 	}
 	for _, k := range order {
 		suppressPart(t, parts[k], min, small, withheld)
+	}
+}
+
+// withhold blanks every figure of row i, keeping its dimensions, and says why.
+func (t *Table) withhold(i int, why string) {
+	row := &t.Rows[i]
+	row.Suppressed = why
+	for j, c := range t.Columns {
+		if !t.IsDimension(c) {
+			row.Values[j] = nil
+		}
 	}
 }
 

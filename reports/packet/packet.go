@@ -298,13 +298,10 @@ func computeTables(ctx context.Context, c conn, cfg *config.Config, opt Options,
 			return nil, err
 		}
 	}
-	cuts := append([]cut(nil), districtCuts...)
-	for _, a := range auds {
-		if a.Kind == "school" {
-			cuts = append(cuts, schoolCuts...)
-			break
-		}
-	}
+	// Every cut is computed whichever packets are asked for: the cells
+	// withheld so that no table gives away another's depend on all of them,
+	// and a district packet made alone is the one made with the others.
+	cuts := append(append([]cut(nil), districtCuts...), schoolCuts...)
 	ts := &Tables{District: cfg.District, Period: opt.Period, Made: opt.Now(), Target: cfg.DosageTarget.MinutesPerWeek, byKey: map[string]*metrics.Table{}}
 	for _, k := range cuts {
 		t, err := r.Run(ctx, k.family, metrics.Options{Period: opt.Period, By: k.by})
@@ -320,6 +317,11 @@ func computeTables(ctx context.Context, c conn, cfg *config.Config, opt Options,
 			ts.Label = fmt.Sprintf("%s (%s to %s)", t.Period, t.From.Format("2 Jan 2006"), t.To.Format("2 Jan 2006"))
 		}
 	}
+	var all []*metrics.Table
+	for _, k := range cuts {
+		all = append(all, ts.byKey[k.key()])
+	}
+	metrics.ProtectAcross(all)
 	var asOf sql.NullTime
 	if err := c.QueryRowContext(ctx, `SELECT max(coalesce(finished_at, started_at)) FROM files WHERE status = 'loaded'`).Scan(&asOf); err != nil {
 		return nil, fmt.Errorf("read when the data were loaded: %w", err)
