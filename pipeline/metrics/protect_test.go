@@ -128,3 +128,43 @@ func TestProtectAcrossLeavesNothingRecoverable(t *testing.T) {
 	}
 	t.Logf("%d cells recoverable table by table; after ProtectAcross, %d withheld and none recoverable", before, withheldSeen)
 }
+
+// A district of 600 schools, two or three providers each, 40 weeks,
+// growing from a few students a week to many: the cells of a 300k-student
+// district's packets.
+func BenchmarkProtectAcross600Schools(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var atoms []atom
+	for s := 0; s < 600; s++ {
+		for p := 0; p < 3; p++ {
+			if rng.IntN(6) == 0 {
+				continue
+			}
+			for w := 0; w < 40; w++ {
+				n := int64(min(w*3, 60) + rng.IntN(6))
+				atoms = append(atoms, atom{fmt.Sprint("s", s), fmt.Sprintf("w%02d", w), fmt.Sprint("p", p), n, n * 3})
+			}
+		}
+	}
+	same := func(n int64) int64 { return n }
+	withheld := 0
+	for b.Loop() {
+		tables := []*metrics.Table{
+			cutOf("engagement", atoms, []string{"school", "provider"}, same),
+			cutOf("engagement", atoms, []string{"week", "provider"}, same),
+			cutOf("engagement", atoms, []string{"provider"}, same),
+			cutOf("engagement", atoms, []string{"school"}, same),
+			cutOf("engagement", atoms, []string{"school", "week", "provider"}, same),
+			cutOf("quality", atoms, []string{"provider"}, same),
+			cutOf("quality", atoms, []string{"school", "provider"}, same),
+		}
+		metrics.ProtectAcross(tables)
+		withheld = 0
+		for _, r := range tables[4].Rows {
+			if r.Suppressed != "" {
+				withheld++
+			}
+		}
+	}
+	b.ReportMetric(float64(withheld), "withheld-cells")
+}
