@@ -521,3 +521,48 @@ func mustNew(t *testing.T, settings map[string]any, environ map[string]string) *
 	c.backoff = time.Millisecond // the schedule's shape, not its length, is under test
 	return c
 }
+
+// A server that asks for time (429 or 503 with Retry-After, in seconds or
+// as a date) gets it: the next request waits at least that long, however
+// short the connector's own backoff.
+func TestRetryAfterIsHonoured(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name   string
+		status int
+		after  func() string
+	}{
+		{"TooManyRequestsSeconds", http.StatusTooManyRequests, func() string { return "1" }},
+		{"UnavailableUntilADate", http.StatusServiceUnavailable, func() string { return time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			var mu sync.Mutex
+			var at []time.Time
+			srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				at = append(at, time.Now())
+				n := len(at)
+				mu.Unlock()
+				if n == 1 {
+					w.Header().Set("Retry-After", c.after())
+					http.Error(w, "slow down", c.status)
+					return
+				}
+				w.Write([]byte("id,minutes\n1,30\n"))
+			}))
+			dst := t.TempDir()
+			paths, err := connectortest.Fetch(t, mustNew(t, srv.settings(t, map[string]any{"url": srv.URL + "/sessions.csv"}), nil), dst)
+			if err != nil || len(paths) != 1 {
+				t.Fatalf("got %q, %v", paths, err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			// An HTTP date has whole seconds: the wait may be up to a second shorter.
+			if len(at) != 2 || at[1].Sub(at[0]) < 900*time.Millisecond {
+				t.Errorf("requests at %v; want the second a second or more after the first", at)
+			}
+			connectortest.ExpectEntries(t, dst, "sessions.csv")
+		})
+	}
+}

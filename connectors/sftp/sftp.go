@@ -13,6 +13,7 @@
 //	  known_hosts: keys/known_hosts     # required
 //	  archive_to: /exports/nwea/loaded  # optional: loaded files move here
 //	  timeout: 30                       # seconds without an answer; default 30
+//	  retries: 3                        # after the first try, when the connection fails or drops; default 3
 //
 // Relative key_file and known_hosts paths are relative to the config file.
 //
@@ -22,7 +23,10 @@
 // passphrase) or by password (password_env naming the variable that holds
 // it). Files are downloaded into the staging folder under a temporary name
 // and renamed when complete; a file that changes while it downloads is
-// downloaded again. With archive_to, Archive moves a file on the server into
+// downloaded again. A connection that cannot be made, stalls past timeout
+// or drops half-way is tried again from the start, after 1 s, 2 s, 4 s
+// (doubling, at most 2 minutes), up to retries times; a half-downloaded
+// file never takes its final name. With archive_to, Archive moves a file on the server into
 // that folder once the pipeline has loaded it.
 package sftp
 
@@ -41,6 +45,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/pkg/sftp"
@@ -52,13 +57,15 @@ import (
 
 // Settings are the keys the sftp connector reads.
 var settingKeys = []string{"host", "port", "user", "path", "pattern", "key_file", "password_env",
-	"key_passphrase_env", "known_hosts", "archive_to", "timeout", "max_bytes"}
+	"key_passphrase_env", "known_hosts", "archive_to", "timeout", "max_bytes", "retries"}
 
 const (
 	defaultPort    = 22
 	defaultTimeout = 30 * time.Second
 	// attempts is how often a file that changes while it downloads is tried.
-	attempts = 3
+	attempts       = 3
+	defaultRetries = 3
+	maxBackoff     = 2 * time.Minute
 )
 
 var (
@@ -80,6 +87,8 @@ type Connector struct {
 	archiveTo     string
 	timeout       time.Duration
 	maxBytes      int64
+	retries       int
+	backoff       time.Duration // the first wait before trying again; doubles each time
 	getenv        func(string) string
 	now           func() time.Time
 
@@ -195,6 +204,14 @@ func newConnector(settings map[string]any, baseDir string, getenv func(string) s
 	if c.maxBytes, err = connectors.PositiveInt(settings, "max_bytes", connectors.DefaultMaxFileBytes); err != nil {
 		return nil, err
 	}
+	retries, err := connectors.NonNegativeInt(settings, "retries", defaultRetries)
+	if err != nil {
+		return nil, err
+	}
+	if retries > 10 {
+		return nil, &connectors.SettingError{Key: "retries", Msg: fmt.Sprintf("expected at most 10 retries, got %d", retries)}
+	}
+	c.retries, c.backoff = int(retries), time.Second
 	return c, nil
 }
 
@@ -231,6 +248,56 @@ func (c *Connector) addr() string { return net.JoinHostPort(c.host, strconv.Itoa
 
 // Fetch downloads the matching files into dstDir, in name order.
 func (c *Connector) Fetch(ctx context.Context, dstDir string) ([]string, error) {
+	for attempt := 0; ; attempt++ {
+		paths, err := c.fetchOnce(ctx, dstDir)
+		var lost *connectionError
+		switch {
+		case err == nil:
+			return paths, nil
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		case !errors.As(err, &lost):
+			return nil, err
+		case attempt == c.retries && attempt == 0:
+			return nil, err
+		case attempt == c.retries:
+			return nil, fmt.Errorf("%w (gave up after %d tries)", err, attempt+1)
+		}
+		t := time.NewTimer(min(c.backoff<<attempt, maxBackoff))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// connectionError is a failure of the connection itself (it could not be
+// made, went silent, or dropped), worth trying again, as opposed to a
+// refusal (host key, login, permissions) that would only repeat.
+type connectionError struct{ err error }
+
+func (e *connectionError) Error() string { return e.err.Error() }
+func (e *connectionError) Unwrap() error { return e.err }
+
+// lostConnection marks err as a connectionError when it is one: a network
+// error or timeout, or the SSH or SFTP session ending under the transfer.
+func lostConnection(err error) error {
+	var ne net.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ne), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, sftp.ErrSSHFxConnectionLost), errors.Is(err, net.ErrClosed),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EPIPE):
+		return &connectionError{err}
+	}
+	return err
+}
+
+// fetchOnce is one connection's fetch: list, then download each file.
+func (c *Connector) fetchOnce(ctx context.Context, dstDir string) ([]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -469,7 +536,7 @@ func (c *Connector) session(ctx context.Context, fn func(*sftp.Client) error) er
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return err
+		return err // dial marks the failures worth trying again
 	}
 	stop := context.AfterFunc(ctx, func() { client.Close() })
 	defer func() {
@@ -488,7 +555,7 @@ func (c *Connector) session(ctx context.Context, fn func(*sftp.Client) error) er
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	return err
+	return lostConnection(err)
 }
 
 // dial opens an SSH connection and logs in.
@@ -511,7 +578,7 @@ func (c *Connector) dial(ctx context.Context) (*ssh.Client, error) {
 	d := net.Dialer{Timeout: c.timeout}
 	raw, err := d.DialContext(ctx, "tcp", c.addr())
 	if err != nil {
-		return nil, fmt.Errorf("connect to %s: %w", c.addr(), err)
+		return nil, lostConnection(fmt.Errorf("connect to %s: %w", c.addr(), err))
 	}
 	conn := &idleConn{Conn: raw, timeout: c.timeout}
 	// The handshake gets the same time limit, and ends early with ctx.
@@ -533,7 +600,7 @@ func (c *Connector) explain(err error, auth logins) error {
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
-		return fmt.Errorf("connect to %s: no answer from the server within %v (timeout)", c.addr(), c.timeout)
+		return &connectionError{fmt.Errorf("connect to %s: no answer from the server within %v (timeout)", c.addr(), c.timeout)}
 	}
 	if strings.Contains(err.Error(), "no common algorithm for host key") {
 		return fmt.Errorf("host key of %s does not match the known_hosts file %s: the file holds keys of other types for this host than the server offers "+
@@ -553,7 +620,7 @@ func (c *Connector) explain(err error, auth logins) error {
 		}
 		return errors.New(msg)
 	}
-	return fmt.Errorf("connect to %s: %w", c.addr(), err)
+	return lostConnection(fmt.Errorf("connect to %s: %w", c.addr(), err))
 }
 
 // authMethods reads the key and the password the settings name.

@@ -533,10 +533,11 @@ func TestSilentServerTimesOut(t *testing.T) {
 	kh := writeFile(t, filepath.Join(dir, "known_hosts"), "127.0.0.1 "+string(ssh.MarshalAuthorizedKey(pub)))
 	port := uint64(l.Addr().(*net.TCPAddr).Port)
 	c := mustNew(t, map[string]any{"type": "sftp", "host": "127.0.0.1", "port": port, "user": "u", "path": "/",
-		"key_file": key, "known_hosts": kh, "timeout": 0.5}, nil)
+		"key_file": key, "known_hosts": kh, "timeout": 0.5, "retries": uint64(1)}, nil)
+	c.backoff = 10 * time.Millisecond
 	start := time.Now()
 	_, err := connectortest.Fetch(t, c, t.TempDir())
-	if took := time.Since(start); err == nil || !strings.Contains(err.Error(), "no answer from the server within 500ms") || took > 10*time.Second {
+	if took := time.Since(start); err == nil || !strings.Contains(err.Error(), "no answer from the server within 500ms (timeout) (gave up after 2 tries)") || took > 10*time.Second {
 		t.Errorf("silent server: %v after %v", err, took)
 	}
 }
