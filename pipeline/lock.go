@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -30,7 +31,11 @@ func AcquireLock(ctx context.Context, path string, wait time.Duration, waiting f
 	}
 	f, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("open lock %s: %w", lockPath, err)
+		if errors.Is(err, fs.ErrPermission) {
+			// The warehouse folder is its owner's only (0700).
+			return nil, fmt.Errorf("the warehouse folder %s may not be used by this user (%w): run hitreflect as the user who owns it", filepath.Dir(lockPath), fs.ErrPermission)
+		}
+		return nil, fmt.Errorf("open the warehouse's lock file: %w", err)
 	}
 	deadline := time.Now().Add(wait)
 	told := false

@@ -10,9 +10,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/hitreflect/hitreflect/config"
@@ -255,6 +258,15 @@ func (s *Setup) Ingest(ctx context.Context, w *warehouse.Warehouse, opt IngestOp
 				r = &ingest.Result{Path: cmp.Or(origin, p), Status: ingest.StatusFailed, Message: err.Error()}
 			}
 			res.Files = append(res.Files, r)
+			if err != nil && environmentFault(err, filepath.Dir(s.Config.WarehousePath()), tempDir) {
+				// A full disk or a folder that cannot be written fails every
+				// file after this one too: stop, and say what to fix.
+				if opt.OnFile != nil {
+					opt.OnFile(src.Name, p, r)
+				}
+				results = append(results, res)
+				return results, &StoppedError{Warehouse: s.Config.WarehousePath(), Err: err}
+			}
 			// A file in the warehouse (now or before) may leave the source:
 			// an SFTP folder moves it to its archive, HTTPS remembers it.
 			if a, ok := fetcher.(connectors.Archiver); ok && !opt.DryRun && len(opt.Paths) == 0 &&
@@ -355,4 +367,41 @@ func loadOrder(sources []config.Source) []config.Source {
 	out := append([]config.Source(nil), sources...)
 	sort.SliceStable(out, func(i, j int) bool { return rank[out[i].Kind] < rank[out[j].Kind] })
 	return out
+}
+
+// StoppedError is an ingest stopped by its surroundings rather than a file:
+// the disk holding the warehouse (or the staging folder) is full, or a
+// folder it writes cannot be written.
+type StoppedError struct {
+	Warehouse string
+	Err       error
+}
+
+func (e *StoppedError) Error() string {
+	return fmt.Sprintf("loading stopped: the disk is full or a folder cannot be written (warehouse %s): %v. "+
+		"The file it was loading was not loaded, the files loaded before it are kept, and the rest load on the next run once this is fixed", e.Warehouse, e.Err)
+}
+
+func (e *StoppedError) Unwrap() error { return e.Err }
+
+// environmentFault says whether a load failed on the machine rather than
+// the file: no room, a read-only file system, or the warehouse's or the
+// staging folder (dirs) refusing to be written. (A landing file that may
+// not be read is the file's failure; the other files still load.) DuckDB
+// reports these as text, so the text is read too.
+func environmentFault(err error, dirs ...string) bool {
+	msg := strings.ToLower(err.Error())
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EROFS) || errors.Is(err, syscall.EDQUOT) ||
+		strings.Contains(msg, "no space left on device") || strings.Contains(msg, "read-only file system") || strings.Contains(msg, "disk quota exceeded") {
+		return true
+	}
+	if !errors.Is(err, fs.ErrPermission) && !strings.Contains(msg, "permission denied") {
+		return false
+	}
+	for _, d := range dirs {
+		if abs, e := filepath.Abs(d); e == nil && strings.Contains(err.Error(), abs) || strings.Contains(err.Error(), d) {
+			return true
+		}
+	}
+	return false
 }

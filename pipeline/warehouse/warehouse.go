@@ -56,7 +56,7 @@ func OpenWith(ctx context.Context, path string, opt Options) (*Warehouse, error)
 	}
 	connector, err := duckdb.NewConnector(path, nil)
 	if err != nil {
-		return nil, fmt.Errorf("open warehouse %s: %w", path, err)
+		return nil, openError(path, err)
 	}
 	db := sql.OpenDB(connector)
 	w := &Warehouse{DB: db, Path: path}
@@ -66,7 +66,7 @@ func OpenWith(ctx context.Context, path string, opt Options) (*Warehouse, error)
 			// DuckDB lets one process write a database file at a time.
 			return nil, fmt.Errorf("the warehouse %s is open in another program (a hitreflect load, or an analyst's DuckDB session): try again when it is done", path)
 		}
-		return nil, fmt.Errorf("open warehouse %s: %w", path, err)
+		return nil, openError(path, err)
 	}
 	if err := w.restrict(); err != nil {
 		db.Close()
@@ -212,4 +212,14 @@ func (w *Warehouse) apply(ctx context.Context, m Migration) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// openError says why the warehouse would not open, in words a person can
+// act on where DuckDB's would leave them guessing.
+func openError(path string, err error) error {
+	if strings.Contains(err.Error(), "not a valid DuckDB database file") {
+		return fmt.Errorf("the warehouse %s is not a DuckDB database file, so it was left as it is: "+
+			"point warehouse: in the config at another path (a new warehouse is made there), or move the file aside (%w)", path, err)
+	}
+	return fmt.Errorf("open warehouse %s: %w", path, err)
 }

@@ -355,8 +355,15 @@ func Render(ts *Tables, auds []Audience, opt Options) ([]*Packet, error) {
 	// Leftovers of a render that was killed go first.
 	parent := filepath.Join(opt.OutDir, opt.Period)
 	if err := os.MkdirAll(parent, 0o700); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("the output folder %s cannot be made: %w", parent, err)
 	}
+	// One clear message for a folder that cannot be written (read-only,
+	// not ours), rather than one per packet.
+	probe, err := os.MkdirTemp(parent, ".write-check-")
+	if err != nil {
+		return nil, fmt.Errorf("the output folder %s cannot be written (%w): nothing was changed there", parent, errors.Unwrap(err))
+	}
+	_ = os.Remove(probe)
 	removeLeftovers(parent)
 	out := make([]*Packet, len(auds))
 	errs := make([]error, len(auds))
@@ -372,6 +379,17 @@ func Render(ts *Tables, auds []Audience, opt Options) ([]*Packet, error) {
 		}()
 	}
 	wg.Wait()
+	failed := 0
+	for i, err := range errs {
+		if err != nil {
+			failed++
+			errs[i] = fmt.Errorf("%s packet (%s): %w", auds[i], filepath.Join(parent, auds[i].Folder()), err)
+		}
+	}
+	if failed > 0 {
+		// A failed packet left its folder as it was: the last whole one.
+		errs = append(errs, fmt.Errorf("%d of %d packets were not written; their folders hold the last complete packet, if any", failed, len(auds)))
+	}
 	return out, errors.Join(errs...)
 }
 
@@ -453,7 +471,7 @@ func renderOne(ts *Tables, a Audience, opt Options) (*Packet, error) {
 		if err != nil && errors.Is(err, charts.ErrNoFigures) {
 			skip = "no figures to draw: " + err.Error()
 		} else if err != nil {
-			return nil, fmt.Errorf("%s packet: %s: %w", a, spec.name, err)
+			return nil, fmt.Errorf("%s: %w", spec.name, err)
 		}
 		if skip != "" {
 			p.Skipped = append(p.Skipped, fmt.Sprintf("%s: %s", spec.title, skip))
@@ -497,21 +515,21 @@ func renderOne(ts *Tables, a Audience, opt Options) (*Packet, error) {
 	}
 	pdf, err := writePDF(cov, ds)
 	if err != nil {
-		return nil, fmt.Errorf("%s packet: %w", a, err)
+		return nil, fmt.Errorf("packet.pdf: %w", err)
 	}
 	if err := write("packet.pdf", pdf); err != nil {
 		return nil, err
 	}
 	slides, err := writeSlides(cov, ds)
 	if err != nil {
-		return nil, fmt.Errorf("%s packet: %w", a, err)
+		return nil, fmt.Errorf("slides.pdf: %w", err)
 	}
 	if err := write("slides.pdf", slides); err != nil {
 		return nil, err
 	}
 	book, err := writeWorkbook(cov, ds)
 	if err != nil {
-		return nil, fmt.Errorf("%s packet: %w", a, err)
+		return nil, fmt.Errorf("tables.xlsx: %w", err)
 	}
 	if err := write("tables.xlsx", book); err != nil {
 		return nil, err
@@ -520,7 +538,7 @@ func renderOne(ts *Tables, a Audience, opt Options) (*Packet, error) {
 		return nil, err
 	}
 	if err := swapIn(work, dir); err != nil {
-		return nil, fmt.Errorf("%s packet: %w", a, err)
+		return nil, fmt.Errorf("put in place: %w", err)
 	}
 	err = filepath.WalkDir(dir, func(path string, de os.DirEntry, err error) error {
 		if err != nil || de.IsDir() {
