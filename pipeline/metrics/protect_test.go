@@ -57,6 +57,21 @@ func cutOf(family string, atoms []atom, by []string, extra func(int64) int64) *m
 	return t
 }
 
+// packetCuts are engagement and quality cut the ways a packet cuts them;
+// quality's n is qualityN of engagement's.
+func packetCuts(atoms []atom, qualityN func(int64) int64) []*metrics.Table {
+	same := func(n int64) int64 { return n }
+	return []*metrics.Table{
+		cutOf("engagement", atoms, []string{"school", "provider"}, same),
+		cutOf("engagement", atoms, []string{"week", "provider"}, same),
+		cutOf("engagement", atoms, []string{"provider"}, same),
+		cutOf("engagement", atoms, []string{"school"}, same),
+		cutOf("engagement", atoms, []string{"school", "week", "provider"}, same),
+		cutOf("quality", atoms, []string{"provider"}, qualityN),
+		cutOf("quality", atoms, []string{"school", "provider"}, qualityN),
+	}
+}
+
 // Random districts with many small cells, cut the ways a packet cuts
 // engagement and quality: after ProtectAcross, the disclosure audit
 // (linear algebra over every published row) recovers no withheld row.
@@ -80,17 +95,7 @@ func TestProtectAcrossLeavesNothingRecoverable(t *testing.T) {
 				}
 			}
 		}
-		same := func(n int64) int64 { return n }
-		plusOne := func(n int64) int64 { return n + int64(rng.IntN(2)) } // quality counts a few more
-		tables := []*metrics.Table{
-			cutOf("engagement", atoms, []string{"school", "provider"}, same),
-			cutOf("engagement", atoms, []string{"week", "provider"}, same),
-			cutOf("engagement", atoms, []string{"provider"}, same),
-			cutOf("engagement", atoms, []string{"school"}, same),
-			cutOf("engagement", atoms, []string{"school", "week", "provider"}, same),
-			cutOf("quality", atoms, []string{"provider"}, plusOne),
-			cutOf("quality", atoms, []string{"school", "provider"}, plusOne),
-		}
+		tables := packetCuts(atoms, func(n int64) int64 { return n + int64(rng.IntN(2)) }) // quality counts a few more
 		dir := filepath.Join(t.TempDir(), "district")
 		write := func() []string {
 			var files []string
@@ -146,18 +151,9 @@ func BenchmarkProtectAcross600Schools(b *testing.B) {
 			}
 		}
 	}
-	same := func(n int64) int64 { return n }
 	withheld := 0
 	for b.Loop() {
-		tables := []*metrics.Table{
-			cutOf("engagement", atoms, []string{"school", "provider"}, same),
-			cutOf("engagement", atoms, []string{"week", "provider"}, same),
-			cutOf("engagement", atoms, []string{"provider"}, same),
-			cutOf("engagement", atoms, []string{"school"}, same),
-			cutOf("engagement", atoms, []string{"school", "week", "provider"}, same),
-			cutOf("quality", atoms, []string{"provider"}, same),
-			cutOf("quality", atoms, []string{"school", "provider"}, same),
-		}
+		tables := packetCuts(atoms, func(n int64) int64 { return n })
 		metrics.ProtectAcross(tables)
 		withheld = 0
 		for _, r := range tables[4].Rows {
