@@ -12,7 +12,9 @@ import (
 // one provider's gives the other's. ProtectAcross withholds further cells
 // until every sum one table's row makes of another table's rows (of the
 // same family, cut more finely) adds up either no withheld group or at
-// least two, so no subtraction finds one.
+// least two, so no subtraction finds one; and then until no withheld group
+// is pinned down by all the sums taken together (solved as equations),
+// which the first rule alone does not ensure.
 //
 // Families in linkedFamilies count the same sessions and students, so a
 // group withheld in one is withheld in each: quality's sessions of a
