@@ -38,7 +38,7 @@ func ProtectAcross(tables []*Table) {
 			key := group + "\x00" + shape + "\x00" + strings.Join(dims, "\x00")
 			c := cells[key]
 			if c == nil {
-				c = &cell{key: key, shape: shape, dims: dims}
+				c = &cell{key: key, dims: dims}
 				cells[key] = c
 			}
 			c.at = append(c.at, rowAt{t, i})
@@ -237,7 +237,6 @@ const acrossTables = "withheld so that a smaller group's figures cannot be worke
 // every table publishing it shows it.
 type cell struct {
 	key      string
-	shape    string   // the dimensions the group is cut by, sorted, joined
 	dims     []string // "dimension=value", in the shape's order
 	n        int64
 	withheld bool
