@@ -87,7 +87,9 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return &exitError{ExitUsage, fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())}
 	})
 	root.AddCommand(e.ingestCmd(), e.checkCmd(), e.statusCmd(), e.rejectsCmd(), e.metricsCmd(), e.exportCmd(), e.runCmd(), e.scheduleCmd(), e.demoCmd(), e.reportCmd(), e.benchCmd(), e.profileCmd())
+	stopProfile := startCPUProfile(stderr)
 	err := root.ExecuteContext(ctx)
+	stopProfile()
 	for _, r := range e.release {
 		r()
 	}
