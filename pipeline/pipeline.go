@@ -398,8 +398,10 @@ func environmentFault(err error, dirs ...string) bool {
 	if !errors.Is(err, fs.ErrPermission) && !strings.Contains(msg, "permission denied") {
 		return false
 	}
+	// Absolute paths only: a relative "data" would also match a landing
+	// file's path. (DuckDB names the files it could not write absolutely.)
 	for _, d := range dirs {
-		if abs, e := filepath.Abs(d); e == nil && strings.Contains(err.Error(), abs) || strings.Contains(err.Error(), d) {
+		if abs, e := filepath.Abs(d); e == nil && strings.Contains(err.Error(), abs+string(filepath.Separator)) {
 			return true
 		}
 	}

@@ -37,7 +37,6 @@ import (
 	"hash"
 	"io"
 	"io/fs"
-	"math"
 	"mime"
 	"net"
 	"net/http"
@@ -60,10 +59,8 @@ var settingKeys = []string{"url", "urls", "token_env", "user", "password_env", "
 
 const (
 	defaultTimeout  = 30 * time.Second
-	defaultRetries  = 3
 	defaultMaxBytes = 1 << 30
 	defaultStateDir = ".hitreflect-state"
-	maxBackoff      = 2 * time.Minute
 )
 
 var (
@@ -160,14 +157,9 @@ func newConnector(settings map[string]any, baseDir string, getenv func(string) s
 	if c.timeout, err = connectors.Seconds(settings, "timeout", defaultTimeout); err != nil {
 		return nil, err
 	}
-	retries, err := connectors.NonNegativeInt(settings, "retries", defaultRetries)
-	if err != nil {
+	if c.retries, err = connectors.Retries(settings); err != nil {
 		return nil, err
 	}
-	if retries > 10 {
-		return nil, &connectors.SettingError{Key: "retries", Msg: fmt.Sprintf("expected at most 10 retries, got %d", retries)}
-	}
-	c.retries = int(retries)
 	if c.maxBytes, err = connectors.PositiveInt(settings, "max_bytes", defaultMaxBytes); err != nil {
 		return nil, err
 	}
@@ -400,17 +392,8 @@ func (c *Connector) get(ctx context.Context, u *url.URL, auth string, stage *con
 			}
 			return "", st, fmt.Errorf("%w (gave up after %d tries)", err, attempt+1)
 		}
-		wait := c.backoff * time.Duration(math.Pow(2, float64(attempt)))
-		if r.after > wait {
-			wait = r.after
-		}
-		wait = min(wait, maxBackoff)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return "", st, ctx.Err()
-		case <-t.C:
+		if err := connectors.Backoff(ctx, c.backoff, attempt, r.after); err != nil {
+			return "", st, err
 		}
 	}
 }

@@ -63,9 +63,7 @@ const (
 	defaultPort    = 22
 	defaultTimeout = 30 * time.Second
 	// attempts is how often a file that changes while it downloads is tried.
-	attempts       = 3
-	defaultRetries = 3
-	maxBackoff     = 2 * time.Minute
+	attempts = 3
 )
 
 var (
@@ -204,14 +202,10 @@ func newConnector(settings map[string]any, baseDir string, getenv func(string) s
 	if c.maxBytes, err = connectors.PositiveInt(settings, "max_bytes", connectors.DefaultMaxFileBytes); err != nil {
 		return nil, err
 	}
-	retries, err := connectors.NonNegativeInt(settings, "retries", defaultRetries)
-	if err != nil {
+	if c.retries, err = connectors.Retries(settings); err != nil {
 		return nil, err
 	}
-	if retries > 10 {
-		return nil, &connectors.SettingError{Key: "retries", Msg: fmt.Sprintf("expected at most 10 retries, got %d", retries)}
-	}
-	c.retries, c.backoff = int(retries), time.Second
+	c.backoff = time.Second
 	return c, nil
 }
 
@@ -263,12 +257,8 @@ func (c *Connector) Fetch(ctx context.Context, dstDir string) ([]string, error) 
 		case attempt == c.retries:
 			return nil, fmt.Errorf("%w (gave up after %d tries)", err, attempt+1)
 		}
-		t := time.NewTimer(min(c.backoff<<attempt, maxBackoff))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		case <-t.C:
+		if err := connectors.Backoff(ctx, c.backoff, attempt, 0); err != nil {
+			return nil, err
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -82,7 +83,7 @@ func Files(files []string, scopeDim, scopeID string) (*Report, error) {
 		}
 	}
 	rep := &Report{}
-	for _, name := range slices.Sorted(mapsKeys(groups)) {
+	for _, name := range slices.Sorted(maps.Keys(groups)) {
 		groups[name].audit(rep, scopeDim)
 	}
 	return rep, nil
@@ -196,7 +197,7 @@ func (g *group) audit(rep *Report, scopeDim string) {
 			values[scopeDim] = append(values[scopeDim], elsewhere)
 		}
 	}
-	dims := slices.Sorted(mapsKeys(values))
+	dims := slices.Sorted(maps.Keys(values))
 	for _, d := range dims {
 		sort.Strings(values[d])
 	}
@@ -214,7 +215,7 @@ func (g *group) audit(rep *Report, scopeDim string) {
 					return
 				}
 			}
-			atoms = append(atoms, maps(a))
+			atoms = append(atoms, maps.Clone(a))
 			return
 		}
 		for _, v := range values[dims[i]] {
@@ -259,7 +260,7 @@ func (g *group) audit(rep *Report, scopeDim string) {
 }
 
 func shapeOf(dims map[string]string) string {
-	return strings.Join(slices.Sorted(mapsKeys(dims)), ",")
+	return strings.Join(slices.Sorted(maps.Keys(dims)), ",")
 }
 
 // project is a's values for the dimensions of shape, as one key.
@@ -279,26 +280,8 @@ func describe(dims map[string]string) string {
 		return "the total"
 	}
 	var parts []string
-	for _, d := range slices.Sorted(mapsKeys(dims)) {
+	for _, d := range slices.Sorted(maps.Keys(dims)) {
 		parts = append(parts, d+"="+dims[d])
 	}
 	return strings.Join(parts, " ")
-}
-
-func maps(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }

@@ -2,6 +2,8 @@ package metrics
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -53,8 +55,9 @@ func ProtectAcross(tables []*Table) {
 			}
 		}
 	}
-	// A group withheld in one table is withheld wherever it is published.
-	for _, c := range sortedCells(cells) {
+	// A group withheld in one table is withheld wherever it is published
+	// (in any order: the reason is the same).
+	for _, c := range cells {
 		if c.withheld {
 			c.withhold(acrossTables)
 		}
@@ -260,24 +263,19 @@ func (c *cell) withhold(why string) {
 // groupOf is a row's shape and its "dimension=value" pairs: the table's
 // dimensions, except that a total row is cut by its Within columns only.
 func (t *Table) groupOf(row Row) (string, []string) {
-	var names, dims []string
+	type pair struct{ name, value string }
+	var pairs []pair
 	for j, c := range t.Columns {
-		if !t.IsDimension(c) || (row.Total && !contains(t.Within, c)) {
-			continue
+		if t.IsDimension(c) && (!row.Total || contains(t.Within, c)) {
+			pairs = append(pairs, pair{c, fmt.Sprint(row.Values[j])})
 		}
-		names = append(names, c)
-		dims = append(dims, c+"="+fmt.Sprint(row.Values[j]))
 	}
-	order := make([]int, len(names))
-	for i := range order {
-		order[i] = i
+	slices.SortFunc(pairs, func(a, b pair) int { return strings.Compare(a.name, b.name) })
+	names, dims := make([]string, len(pairs)), make([]string, len(pairs))
+	for i, p := range pairs {
+		names[i], dims[i] = p.name, p.name+"="+p.value
 	}
-	sort.Slice(order, func(a, b int) bool { return names[order[a]] < names[order[b]] })
-	sortedNames, sortedDims := make([]string, len(names)), make([]string, len(names))
-	for i, k := range order {
-		sortedNames[i], sortedDims[i] = names[k], dims[k]
-	}
-	return strings.Join(sortedNames, ","), sortedDims
+	return strings.Join(names, ","), dims
 }
 
 // relation says parent = the sum of children: a group and the groups of a
@@ -316,9 +314,9 @@ func (r relation) smallestShown() *cell {
 // follows from the two).
 func relations(byFamily map[string]map[string][]*cell) []relation {
 	var out []relation
-	for _, family := range sortedKeysOf(byFamily) {
+	for _, family := range slices.Sorted(maps.Keys(byFamily)) {
 		shapes := byFamily[family]
-		names := sortedKeysOf(shapes)
+		names := slices.Sorted(maps.Keys(shapes))
 		for _, coarse := range names {
 			for _, fine := range names {
 				if !finer(fine, coarse) || between(names, fine, coarse) {
@@ -387,21 +385,4 @@ func projection(dims []string, shape string) string {
 		}
 	}
 	return strings.Join(out, "\x00")
-}
-
-func sortedCells(m map[string]*cell) []*cell {
-	out := make([]*cell, 0, len(m))
-	for _, k := range sortedKeysOf(m) {
-		out = append(out, m[k])
-	}
-	return out
-}
-
-func sortedKeysOf[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -22,6 +22,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -361,7 +362,11 @@ func Render(ts *Tables, auds []Audience, opt Options) ([]*Packet, error) {
 	// not ours), rather than one per packet.
 	probe, err := os.MkdirTemp(parent, ".write-check-")
 	if err != nil {
-		return nil, fmt.Errorf("the output folder %s cannot be written (%w): nothing was changed there", parent, errors.Unwrap(err))
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the folder is named already
+		}
+		return nil, fmt.Errorf("the output folder %s cannot be written (%w): nothing was changed there", parent, err)
 	}
 	_ = os.Remove(probe)
 	removeLeftovers(parent)
